@@ -1,0 +1,92 @@
+"""The ``citeqa`` command: a thin layer over Assistant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+
+from .errors import CiteqaError
+
+DEFAULT_INDEX = "index/"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="citeqa", description="Ask questions of an article; answers quote it with exact citations.")
+    parser.add_argument("--version", action="version", version=f"citeqa {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    idx = sub.add_parser("index", help="index documents (.txt, .md, .html) into an index folder")
+    idx.add_argument("files", nargs="+", help="documents to index; each file name is its document id")
+    idx.add_argument("--index-dir", default=DEFAULT_INDEX, help="where the index goes (default: index/)")
+    idx.add_argument("--rebuild", action="store_true", help="rebuild even if the index is up to date")
+
+    ask = sub.add_parser("ask", help="ask a question of the indexed documents")
+    ask.add_argument("question")
+    ask.add_argument("--index-dir", default=DEFAULT_INDEX, help="the index to ask (default: index/)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    sub.add_parser("eval", help="measure quality on benchmark data (see: citeqa eval --help)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:
+        from .eval import main as eval_main
+
+        return eval_main(argv[1:])
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        if args.command == "index":
+            return _index(args)
+        return _ask(args)
+    except CiteqaError as e:
+        print(f"citeqa: error: {e}", file=sys.stderr)
+        return 1
+
+
+def _index(args) -> int:
+    from .assistant import Assistant
+
+    started = time.perf_counter()
+    assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild)
+    counts = assistant.index.manifest["counts"]
+    print(f"indexed {counts['documents']} document(s), {counts['sentences']} sentences, "
+          f"{counts['chunks']} chunks into {args.index_dir} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _ask(args) -> int:
+    from .assistant import Assistant
+
+    assistant = Assistant.load(args.index_dir)
+    answer = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if answer.abstained:
+        print(answer.text)
+        return 0
+    for c in answer.citations:
+        print(f"“{c.quote}” [{c.number}]\n")
+    for c in answer.citations:
+        para = next((s.paragraph for s in assistant.index.sentences
+                     if s.doc_id == c.doc_id and s.start == c.start), "?")
+        print(f"[{c.number}] {c.doc_id}, paragraph {para}, characters {c.start}–{c.end}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

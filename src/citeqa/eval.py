@@ -1,0 +1,194 @@
+"""Measure citeqa on question-answering data: SQuAD-format benchmarks and the article's own set.
+
+Usage::
+
+    python -m citeqa.eval squad ../shared/benchmarks/squad2-dev16.json [--split report]
+    python -m citeqa.eval article eval/article_qa.jsonl data/nagorno-karabakh-ceasefire.txt
+
+A hit at k: one of the first k citations has a quote of at most 400 characters that contains a
+gold answer (both SQuAD-normalised). Unanswerable questions should abstain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import string
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAX_QUOTE_CHARS = 400
+
+
+@dataclass
+class Question:
+    qid: str
+    question: str
+    answers: list[str]
+    conversation: str | None = None
+    turn: int = 0
+
+
+@dataclass
+class Article:
+    title: str
+    text: str
+    questions: list[Question] = field(default_factory=list)
+
+
+def load_squad(path: str | Path) -> list[Article]:
+    """Articles of a SQuAD JSON file: contexts joined with blank lines, with their questions."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    articles = []
+    for entry in data:
+        contexts = [p["context"] for p in entry["paragraphs"]]
+        questions = [Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
+                     for p in entry["paragraphs"] for qa in p["qas"]]
+        articles.append(Article(entry["title"], "\n\n".join(contexts), questions))
+    return articles
+
+
+def load_article_set(path: str | Path, article: str | Path) -> Article:
+    """The article's own evaluation set (JSON Lines: id, question, answers, conversation?, turn?)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [Question(r["id"], r["question"], r["answers"], r.get("conversation"), r.get("turn", 0))
+                 for r in rows]
+    return Article(Path(article).name, Path(article).read_text(encoding="utf-8"), questions)
+
+
+def normalize(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation, articles or extra spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation) | {"’", "“", "”", "–"})
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def hit_rank(quotes: list[str], answers: list[str], max_chars: int | None = MAX_QUOTE_CHARS) -> int | None:
+    """1-based rank of the first quote that contains a gold answer, or None."""
+    gold = [normalize(a) for a in answers if normalize(a)]
+    for rank, quote in enumerate(quotes, start=1):
+        if max_chars is not None and len(quote) > max_chars:
+            continue
+        q = normalize(quote)
+        if any(re.search(rf"(^|\s){re.escape(g)}($|\s)", q) for g in gold):
+            return rank
+    return None
+
+
+def abstention_rates(confidence: np.ndarray, answerable: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(share of unanswerable questions abstained on, share of answerable ones abstained on)."""
+    abstain = confidence < threshold
+    caught = float(abstain[~answerable].mean()) if (~answerable).any() else float("nan")
+    false = float(abstain[answerable].mean()) if answerable.any() else float("nan")
+    return caught, false
+
+
+def threshold_for(confidence: np.ndarray, answerable: np.ndarray, max_false: float) -> float:
+    """The highest threshold whose false abstention on answerable questions stays ≤ max_false."""
+    pos = np.sort(confidence[answerable])
+    k = int(np.floor(max_false * len(pos)))
+    return float(pos[k]) if k < len(pos) else 1.0
+
+
+def run(assistant, article: Article) -> list[dict]:
+    """Ask every question of ``article`` (conversations in turn order, with their history)."""
+    records, histories = [], defaultdict(list)
+    for q in sorted(article.questions, key=lambda q: (q.conversation or "", q.turn)):
+        history = histories[q.conversation] if q.conversation else None
+        started = time.perf_counter()
+        answer = assistant.ask(q.question, history=history)
+        elapsed = time.perf_counter() - started
+        if q.conversation:
+            histories[q.conversation] += [{"role": "user", "content": q.question},
+                                          {"role": "assistant", "content": answer.text}]
+        quotes = [c.quote for c in answer.citations]
+        valid = [assistant.document(c.doc_id).text[c.start:c.end] == c.quote for c in answer.citations]
+        records.append({
+            "article": article.title, "id": q.qid, "question": q.question, "answers": q.answers,
+            "answerable": bool(q.answers), "conversation": q.conversation, "turn": q.turn,
+            "confidence": answer.confidence, "quotes": quotes, "valid": valid,
+            "rank": hit_rank(quotes, q.answers), "rank_any_length": hit_rank(quotes, q.answers, None),
+            "seconds": elapsed,
+        })
+    return records
+
+
+def summarize(records: list[dict], threshold: float) -> dict:
+    """Metrics over ``records``; hits count only answered (not abstained) answerable questions."""
+    ans = [r for r in records if r["answerable"] and not r["conversation"]]
+    conf = np.array([r["confidence"] for r in records if not r["conversation"]])
+    answerable = np.array([r["answerable"] for r in records if not r["conversation"]])
+    caught, false = abstention_rates(conf, answerable, threshold)
+
+    def hits(rows, k, key="rank", gated=False):
+        if not rows:
+            return float("nan")
+        ok = [r[key] is not None and r[key] <= k and (not gated or r["confidence"] >= threshold) for r in rows]
+        return float(np.mean(ok))
+
+    follow = [r for r in records if r["conversation"] and r["turn"] > 1]
+    citations = [v for r in records for v in r["valid"]]
+    seconds = np.array([r["seconds"] for r in records]) * 1000
+    return {
+        "questions": len(records), "answerable": len(ans), "unanswerable": int((~answerable).sum()),
+        "hit@1": hits(ans, 1), "hit@3": hits(ans, 3),
+        "hit@1_answered": hits(ans, 1, gated=True), "hit@3_answered": hits(ans, 3, gated=True),
+        "hit@1_any_length": hits(ans, 1, "rank_any_length"),
+        "threshold": threshold, "abstention_unanswerable": caught, "false_abstention": false,
+        "followup_turns": len(follow), "followup_hit@3": hits(follow, 3),
+        "citation_validity": float(np.mean(citations)) if citations else float("nan"),
+        "mean_quoted_chars": float(np.mean([sum(map(len, r["quotes"])) for r in records])),
+        "latency_ms_p50": float(np.percentile(seconds, 50)), "latency_ms_p95": float(np.percentile(seconds, 95)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .assistant import Assistant
+    from .settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m citeqa.eval", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="dataset", required=True)
+    squad = sub.add_parser("squad", help="a SQuAD-format JSON file, each article indexed alone")
+    squad.add_argument("path")
+    squad.add_argument("--split", choices=("all", "fit", "report"), default="all",
+                       help="fit: even-numbered articles (used to fit the answerability model); "
+                            "report: odd-numbered ones (never used for fitting)")
+    squad.add_argument("--articles", type=int, default=None, help="at most this many articles")
+    squad.add_argument("--questions", type=int, default=None, help="at most this many per article")
+    art = sub.add_parser("article", help="the article's own evaluation set")
+    art.add_argument("path")
+    art.add_argument("article")
+    parser.add_argument("--threshold", type=float, default=Settings().abstain_threshold)
+    parser.add_argument("--out", help="write every record and the summary to this JSON file")
+    args = parser.parse_args(argv)
+
+    if args.dataset == "squad":
+        articles = load_squad(args.path)
+        if args.split != "all":
+            articles = articles[(args.split == "report")::2]
+        articles = articles[: args.articles]
+        for a in articles:
+            a.questions = a.questions[: args.questions]
+    else:
+        articles = [load_article_set(args.path, args.article)]
+    records = []
+    for i, article in enumerate(articles, 1):
+        assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
+        records += run(assistant, article)
+        print(f"[{i}/{len(articles)}] {article.title}: {len(article.questions)} questions",
+              file=sys.stderr)
+    summary = summarize(records, args.threshold)
+    print(json.dumps(summary, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps({"summary": summary, "records": records}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

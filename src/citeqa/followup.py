@@ -1,0 +1,53 @@
+"""Stage 8: turn a follow-up question into a standalone query, using the chat history.
+
+No language model is available offline, so the rewrite is by retrieval signals: a question
+that leans on the conversation (a pronoun, "and …", "what about …", or too few words of its
+own) is searched together with the previous questions, and sentences the assistant already
+quoted are held back so that the follow-up finds something new.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import QuestionError
+from .lexical import tokens
+from .retrieve import Query, make_query
+
+LEANS_ON_HISTORY = re.compile(
+    r"^\s*(and|but|also|so|then|what about|how about|what else)\b"
+    r"|\b(he|she|it|they|them|him|her|his|hers|its|their|theirs|this|that|these|those|there|"
+    r"then|one|ones|same|other|former|latter|such)\b",
+    re.I,
+)
+SHORT = 3
+
+
+def history_turns(history: list[dict] | None) -> list[tuple[str, str]]:
+    """(role, content) pairs of a chat history in the messages format; other entries ignored.
+
+    Raises:
+        QuestionError: ``history`` is not a list of messages.
+    """
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise QuestionError("history must be a list of {'role': ..., 'content': ...} messages")
+    turns = []
+    for message in history:
+        if not isinstance(message, dict):
+            raise QuestionError("history must be a list of {'role': ..., 'content': ...} messages")
+        role, content = message.get("role"), message.get("content")
+        if role in ("user", "assistant") and isinstance(content, str) and content.strip():
+            turns.append((role, content))
+    return turns
+
+
+def standalone_query(question: str, history: list[dict] | None) -> tuple[Query, list[str]]:
+    """The query to search for ``question``, and the assistant's earlier answers' texts."""
+    turns = history_turns(history)
+    previous = [c for r, c in turns if r == "user"][-2:]
+    answers = [c for r, c in turns if r == "assistant"][-1:]
+    if previous and (LEANS_ON_HISTORY.search(question) or len(tokens(question)) <= SHORT):
+        return make_query(question, " ".join(previous)), answers
+    return make_query(question), []

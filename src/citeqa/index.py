@@ -1,0 +1,295 @@
+"""Stage 6: build the index and keep it on disk in open formats, written atomically.
+
+An index folder holds:
+
+- ``manifest.json``: format version, model name, weights hash and dimension, settings, each
+  document's sha256, counts, package versions and creation time;
+- ``documents.jsonl``, ``sentences.jsonl``, ``chunks.jsonl``: the texts and their offsets;
+- ``sentences.faiss``, ``chunks.faiss``: the normalized embeddings (inner product = cosine).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import Chunk, chunk_text, make_chunks
+from .embed import DIMENSION, Encoder
+from .errors import (CorruptIndexError, DocumentError, IndexNotFoundError, ModelMismatchError,
+                     StaleIndexError)
+from .load import Document
+from .segment import Sentence, split_sentences
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+REBUILD_HINT = "run `citeqa index --rebuild` (or Assistant.from_paths) to rebuild it"
+_PACKAGES = ("citeqa", "faiss-cpu", "sentence-transformers", "torch", "transformers", "numpy",
+             "bm25s", "pysbd")
+
+
+@dataclass
+class Index:
+    """Documents, their sentences and chunks, and the embeddings of both."""
+
+    documents: dict[str, Document]
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    sentence_vectors: np.ndarray
+    chunk_vectors: np.ndarray
+    manifest: dict
+
+    def chunk_texts(self) -> list[str]:
+        return [chunk_text(c, self.sentences) for c in self.chunks]
+
+
+def build(documents: list[Document], settings: Settings, encoder: Encoder) -> Index:
+    """Split, chunk and embed ``documents``.
+
+    Raises:
+        DocumentError: two documents share an id, or a document has nothing to index.
+    """
+    by_id: dict[str, Document] = {}
+    for doc in documents:
+        if doc.doc_id in by_id:
+            raise DocumentError(f"two documents are named {doc.doc_id!r}; document ids must be unique")
+        by_id[doc.doc_id] = doc
+    if not by_id:
+        raise DocumentError("no documents to index")
+    sentences: list[Sentence] = []
+    for doc in by_id.values():
+        found = split_sentences(doc, settings.max_sentence_chars)
+        if not found:
+            raise DocumentError(f"{doc.doc_id}: the document has no text to index")
+        sentences.extend(found)
+    chunks = make_chunks(sentences, settings.chunk_sentences, settings.chunk_overlap,
+                         settings.chunk_chars)
+    started = time.perf_counter()
+    sentence_vectors = encoder.encode([s.text for s in sentences])
+    chunk_vectors = _chunk_vectors(chunks, sentences, sentence_vectors, encoder)
+    log.info("embedded %d sentences and %d chunks in %.1f s", len(sentences), len(chunks),
+             time.perf_counter() - started)
+    manifest = _manifest(by_id, settings, encoder, len(sentences), len(chunks))
+    return Index(by_id, sentences, chunks, sentence_vectors, chunk_vectors, manifest)
+
+
+def _chunk_vectors(chunks, sentences, sentence_vectors, encoder) -> np.ndarray:
+    """Embed chunks; a one-sentence chunk reuses its sentence's vector (nothing embedded twice)."""
+    vectors = np.zeros((len(chunks), DIMENSION), dtype=np.float32)
+    multi = [i for i, c in enumerate(chunks) if c.last - c.first > 1]
+    for i, c in enumerate(chunks):
+        if c.last - c.first == 1:
+            vectors[i] = sentence_vectors[c.first]
+    if multi:
+        vectors[multi] = encoder.encode([chunk_text(chunks[i], sentences) for i in multi])
+    return vectors
+
+
+def _manifest(docs: dict[str, Document], settings: Settings, encoder: Encoder,
+              n_sentences: int, n_chunks: int) -> dict:
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "model": {"name": encoder.name, "sha256": encoder.weights_sha256, "dimension": DIMENSION},
+        "settings": settings.index_settings(),
+        "documents": {d.doc_id: {"sha256": d.sha256, "source": d.source, "chars": len(d.text)}
+                      for d in docs.values()},
+        "counts": {"documents": len(docs), "sentences": n_sentences, "chunks": n_chunks},
+        "versions": versions,
+    }
+
+
+def stale_reasons(manifest: dict, documents: list[Document] | None, settings: Settings) -> list[str]:
+    """Why an index no longer fits ``documents`` (when given) and ``settings``; empty if it does."""
+    reasons = []
+    wanted = settings.index_settings()
+    for key, value in manifest.get("settings", {}).items():
+        if wanted.get(key) != value:
+            reasons.append(f"setting {key} is {wanted.get(key)} but the index was built with {value}")
+    if documents is not None:
+        stored = manifest.get("documents", {})
+        given = {d.doc_id: d.sha256 for d in documents}
+        for doc_id in sorted(set(stored) - set(given)):
+            reasons.append(f"document {doc_id} is in the index but was not given")
+        for doc_id in sorted(set(given) - set(stored)):
+            reasons.append(f"document {doc_id} is not in the index")
+        for doc_id in sorted(set(given) & set(stored)):
+            if stored[doc_id]["sha256"] != given[doc_id]:
+                reasons.append(f"document {doc_id} has changed since it was indexed")
+    return reasons
+
+
+def save(index: Index, directory: str | Path) -> None:
+    """Write ``index`` to ``directory`` atomically: readers see the old index or the new one."""
+    import faiss
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    try:
+        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in index.documents.values()))
+        _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in index.sentences))
+        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in index.chunks))
+        for name, vectors in (("sentences", index.sentence_vectors), ("chunks", index.chunk_vectors)):
+            flat = faiss.IndexFlatIP(DIMENSION)
+            flat.add(vectors)
+            faiss.write_index(flat, str(tmp / f"{name}.faiss"))
+        # The manifest goes last: a folder without one was never finished.
+        (tmp / "manifest.json").write_text(json.dumps(index.manifest, indent=2, ensure_ascii=False))
+        for f in tmp.iterdir():
+            _fsync(f)
+        os.chmod(tmp, 0o755)
+        _swap_in(tmp, directory)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target``; the old folder ends up at ``new`` (then removed)."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _rename_exchange(new, target):
+        return
+    # No atomic exchange here (not Linux): move the old one aside first; load() restores it
+    # if the process dies between the two renames.
+    backup = target.with_name(f".{target.name}.old")
+    shutil.rmtree(backup, ignore_errors=True)
+    os.rename(target, backup)
+    os.rename(new, target)
+    os.rename(backup, new)
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def read_manifest(directory: str | Path) -> dict:
+    """The manifest of the index in ``directory``.
+
+    Raises:
+        IndexNotFoundError: there is no index there.
+        CorruptIndexError: the manifest is unreadable or from a newer citeqa.
+    """
+    directory = Path(directory)
+    backup = directory.with_name(f".{directory.name}.old")
+    if not directory.exists() and (backup / "manifest.json").exists():
+        os.rename(backup, directory)  # an interrupted _swap_in: the old index comes back
+    path = directory / "manifest.json"
+    if not path.exists():
+        if directory.is_dir() and any(directory.iterdir()):
+            raise CorruptIndexError(f"{directory}: manifest.json is missing; {REBUILD_HINT}")
+        raise IndexNotFoundError(
+            f"no index in {directory}; build one with `citeqa index FILE...`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        version = manifest["format_version"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise CorruptIndexError(f"{path} is damaged; {REBUILD_HINT}") from None
+    if version != FORMAT_VERSION:
+        raise CorruptIndexError(
+            f"{directory} has index format {version}, this citeqa reads format {FORMAT_VERSION}; "
+            f"{'upgrade citeqa or ' if version > FORMAT_VERSION else ''}{REBUILD_HINT}")
+    return manifest
+
+
+def load(directory: str | Path, encoder: Encoder) -> Index:
+    """Read the index in ``directory`` and check it against ``encoder``'s model.
+
+    Raises:
+        IndexNotFoundError, CorruptIndexError, ModelMismatchError.
+    """
+    import faiss
+
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    model = manifest.get("model", {})
+    if model.get("sha256") != encoder.weights_sha256:
+        raise ModelMismatchError(
+            f"{directory} was built with model {model.get('name')} (weights {str(model.get('sha256'))[:12]}…), "
+            f"but citeqa now uses {encoder.name} (weights {encoder.weights_sha256[:12]}…); "
+            f"vectors of different models cannot be compared: {REBUILD_HINT}")
+    try:
+        docs = [Document(**row) for row in _read_jsonl(directory / "documents.jsonl")]
+        sentences = [Sentence(**row) for row in _read_jsonl(directory / "sentences.jsonl")]
+        chunks = [Chunk(**row) for row in _read_jsonl(directory / "chunks.jsonl")]
+        vectors = {}
+        for name in ("sentences", "chunks"):
+            path = directory / f"{name}.faiss"
+            if not path.exists():
+                raise FileNotFoundError(path)
+            flat = faiss.read_index(str(path))
+            vectors[name] = flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, DIMENSION), np.float32)
+    except (FileNotFoundError, ValueError, TypeError, KeyError, RuntimeError, UnicodeDecodeError) as e:
+        raise CorruptIndexError(f"{directory} is damaged ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
+    index = Index({d.doc_id: d for d in docs}, sentences, chunks, vectors["sentences"],
+                  vectors["chunks"], manifest)
+    _check_consistent(index, directory)
+    return index
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _check_consistent(index: Index, directory: Path) -> None:
+    counts = index.manifest.get("counts", {})
+    problems = []
+    if counts.get("sentences") != len(index.sentences) or len(index.sentence_vectors) != len(index.sentences):
+        problems.append("sentences")
+    if counts.get("chunks") != len(index.chunks) or len(index.chunk_vectors) != len(index.chunks):
+        problems.append("chunks")
+    if set(index.manifest.get("documents", {})) != set(index.documents):
+        problems.append("documents")
+    for s in index.sentences:
+        doc = index.documents.get(s.doc_id)
+        if doc is None or doc.text[s.start:s.end] != s.text:
+            problems.append("sentence offsets")
+            break
+    if problems:
+        raise CorruptIndexError(
+            f"{directory} is damaged: {', '.join(problems)} do not match the manifest; {REBUILD_HINT}")
+
+
+def ensure_fresh(manifest: dict, settings: Settings, directory: Path) -> None:
+    reasons = stale_reasons(manifest, None, settings)
+    if reasons:
+        raise StaleIndexError(f"{directory} is stale: {'; '.join(reasons)}; {REBUILD_HINT}")

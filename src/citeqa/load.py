@@ -1,0 +1,102 @@
+"""Stage 1: read documents from disk (.txt, .md, .html) as exact Unicode text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .errors import DocumentError
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+MAX_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document's id, its exact text (citation offsets index it) and where it came from."""
+
+    doc_id: str
+    text: str
+    source: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "text": self.text, "source": self.source}
+
+
+def load_path(path: str | Path) -> Document:
+    """Read one file into a Document whose id is the file name.
+
+    Raises:
+        DocumentError: the file is missing, of an unsupported type, not UTF-8 text, or empty.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DocumentError(f"{path}: no such file")
+    if path.suffix.lower() not in SUFFIXES:
+        raise DocumentError(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
+            f"citeqa reads {', '.join(SUFFIXES)}"
+        )
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"{path}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit")
+    if b"\x00" in data:
+        raise DocumentError(f"{path}: this is a binary file, not text")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DocumentError(
+            f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8 and try again"
+        ) from None
+    text = html_to_text(raw) if path.suffix.lower() in (".html", ".htm") else raw
+    if not text.strip():
+        raise DocumentError(f"{path}: the document is empty")
+    return Document(doc_id=path.name, text=text, source=str(path))
+
+
+_SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
+         "svg", "button", "select", "iframe", "head"}
+_BLOCK = {"p", "div", "section", "article", "main", "br", "li", "ul", "ol", "h1", "h2", "h3",
+          "h4", "h5", "h6", "blockquote", "pre", "table", "tr", "td", "th", "figure",
+          "figcaption", "title", "dd", "dt", "hr"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP:
+            self.skip_depth += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of an HTML page: one paragraph per block, scripts and navigation dropped."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

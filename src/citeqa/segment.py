@@ -1,0 +1,85 @@
+"""Stage 3: split content paragraphs into sentences that keep their character offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from .clean import paragraphs
+from .load import Document
+
+MAX_SENTENCE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: ``document.text[start:end] == text``."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    kind: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd  # a rule-based splitter that needs no data download
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_sentences(doc: Document, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sentence]:
+    """The sentences of every non-noise paragraph of ``doc``, in order.
+
+    A sentence longer than ``max_chars`` (a list, a table row, a run-on line) is cut at white
+    space so that no quote grows past what a reader can check at a glance.
+    """
+    found = []
+    for para in paragraphs(doc.text):
+        if para.kind == "noise":
+            continue
+        for start, end in _sentence_spans(doc.text, para.start, para.end):
+            for s, e in _cap_length(doc.text, start, end, max_chars):
+                found.append(Sentence(doc.doc_id, s, e, doc.text[s:e], para.number, para.kind))
+    return found
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]``, found by locating pysbd's pieces in order."""
+    body = text[start:end]
+    spans, cursor = [], 0
+    for piece in _segmenter().segment(body):
+        piece = piece.strip()
+        if not piece:
+            continue
+        at = body.find(piece, cursor)
+        if at < 0:  # pysbd altered the text: keep the rest of the paragraph as one sentence
+            break
+        spans.append((start + at, start + at + len(piece)))
+        cursor = at + len(piece)
+    rest = body[cursor:].strip()
+    if rest:
+        at = body.find(rest, cursor)
+        spans.append((start + at, start + at + len(rest)))
+    return spans
+
+
+def _cap_length(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    spans = []
+    while end - start > max_chars:
+        cut = max((m.start() for m in re.finditer(r"\s", text[start : start + max_chars])),
+                  default=0)
+        cut = cut or max_chars
+        spans.append((start, start + cut))
+        start += cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        spans.append((start, end))
+    return spans
