@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Sanity checks for eval/article_qa.jsonl against the bundled article."""
+
 import json
 import os
 from collections import defaultdict
@@ -14,7 +15,7 @@ def main():
         text = f.read()
     rows = []
     with open(QA_PATH, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+        for _n, line in enumerate(f, 1):
             if line.strip():
                 rows.append(json.loads(line))
 

@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 
 from citeqa import Assistant
 from citeqa.eval import Article, hit_rank
-from citeqa.rank import question_features, sentence_features
+from citeqa.rank import sentence_features
 from citeqa.retrieve import make_query
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
@@ -22,7 +22,7 @@ def question_rows(article: Article):
     assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
     queries = [make_query(q.question) for q in article.questions]
     vectors = assistant.encoder.encode([q.text for q in queries])
-    for q, query, vector in zip(article.questions, queries, vectors):
+    for q, query, vector in zip(article.questions, queries, vectors, strict=False):
         signals = assistant.retriever.search(query, vector)
         X = sentence_features(signals, assistant.retriever, q.question)
         texts = [assistant.index.sentences[s].text for s in signals.candidates]
@@ -39,11 +39,13 @@ def standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
     """Weights of an L2-regularised logistic regression (X already standardised)."""
+
     def loss(w):
         z = X @ w
         nll = np.logaddexp(0, z) - y * z
         grad = X.T @ (1 / (1 + np.exp(-z)) - y) / len(y) + l2 * w
         return nll.mean() + 0.5 * l2 * w @ w, grad
+
     return minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B").x
 
 

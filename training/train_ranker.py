@@ -34,6 +34,7 @@ def fit_conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float
             q = np.where(y, p / (pos + 1e-12), 0.0)
             grad += X.T @ (p - q)
         return total / len(groups) + 0.5 * l2 * w @ w, grad / len(groups)
+
     return minimize(loss, np.zeros(groups[0][0].shape[1]), jac=True, method="L-BFGS-B").x
 
 
@@ -62,10 +63,16 @@ def main() -> None:
     weights = fit_conditional_logit([((X - mean) / scale, y) for X, y in groups])
     model = LinearModel(SENTENCE_FEATURES, weights, mean, scale)
     top1 = np.mean([y[np.argmax(model(X))] for X, y in groups])
-    model.save(Path(MODELS / "ranker.json"), trained_on=list(DATASETS), questions=len(groups),
-               train_top1=round(float(top1), 4), seed=SEED, seconds=round(time.time() - started))
+    model.save(
+        Path(MODELS / "ranker.json"),
+        trained_on=list(DATASETS),
+        questions=len(groups),
+        train_top1=round(float(top1), 4),
+        seed=SEED,
+        seconds=round(time.time() - started),
+    )
     log(f"trained on {len(groups)} questions in {time.time() - started:.0f} s; train top-1 {top1:.3f}")
-    for name, w in sorted(zip(SENTENCE_FEATURES, weights), key=lambda t: -abs(t[1])):
+    for name, w in sorted(zip(SENTENCE_FEATURES, weights, strict=False), key=lambda t: -abs(t[1])):
         log(f"  {name:20s} {w:+.3f}")
 
 

@@ -54,8 +54,10 @@ def escape_markdown(text: str) -> str:
 
 
 def quoted(question: str, picks: list[tuple[Sentence, float]], confidence: float, query: str) -> Answer:
-    citations = tuple(Citation(n, s.doc_id, s.text, s.start, s.end, round(float(score), 4))
-                      for n, (s, score) in enumerate(picks, start=1))
+    citations = tuple(
+        Citation(n, s.doc_id, s.text, s.start, s.end, round(float(score), 4))
+        for n, (s, score) in enumerate(picks, start=1)
+    )
     lines = [f"> {escape_markdown(c.quote)} [{c.number}]" for c in citations]
     return Answer(question, "\n>\n".join(lines), citations, False, round(confidence, 4), query)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -13,17 +14,18 @@ from . import index as store
 from .answer import Answer, abstention, quoted
 from .embed import Encoder, default_encoder
 from .errors import DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
-from .followup import standalone_query
+from .followup import queries
 from .load import Document, load_path
-from .rank import question_features, sentence_features, shipped, softmax
+from .rank import LinearModel, question_features, sentence_features, shipped, softmax
 from .retrieve import Query, Retriever
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-# A sentence the assistant quoted in its last answer is held back for a follow-up question.
-ALREADY_QUOTED_PENALTY = 2.0
+# Headings repeat what the text below them says and rarely answer; SQuAD, which the ranker
+# learns from, has none, so this prior is set by hand.
+HEADING_PENALTY = 1.0
 
 
 class Assistant:
@@ -36,19 +38,26 @@ class Assistant:
         'Russian President Vladimir Putin invited the Armenian and Azerbaijani foreign ...'
     """
 
-    def __init__(self, index: store.Index, settings: Settings | None = None,
-                 encoder: Encoder | None = None) -> None:
+    def __init__(
+        self, index: store.Index, settings: Settings | None = None, encoder: Encoder | None = None
+    ) -> None:
         self.index = index
         self.settings = settings or Settings()
         self.encoder = encoder or default_encoder()
         self.retriever = Retriever(index, self.settings.top_chunks)
-        self.ranker = shipped("ranker")
-        self.abstainer = shipped("answerability")
+        self.prior = np.array([-HEADING_PENALTY if s.kind == "heading" else 0.0 for s in index.sentences])
+
+    @cached_property
+    def ranker(self) -> LinearModel:
+        return shipped("ranker")
+
+    @cached_property
+    def abstainer(self) -> LinearModel:
+        return shipped("answerability")
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    def from_texts(cls, texts: Mapping[str, str], *, encoder: Encoder | None = None,
-                   **options) -> Assistant:
+    def from_texts(cls, texts: Mapping[str, str], *, encoder: Encoder | None = None, **options) -> Assistant:
         """Index ``texts`` (document id to text) in memory; nothing is written to disk."""
         settings = Settings.from_options(options)
         encoder = encoder or default_encoder()
@@ -60,9 +69,15 @@ class Assistant:
         return cls(store.build(docs, settings, encoder), settings, encoder)
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | Path], index_dir: str | Path = "index/", *,
-                   rebuild: bool = False, encoder: Encoder | None = None,
-                   **options) -> Assistant:
+    def from_paths(
+        cls,
+        paths: Iterable[str | Path],
+        index_dir: str | Path = "index/",
+        *,
+        rebuild: bool = False,
+        encoder: Encoder | None = None,
+        **options,
+    ) -> Assistant:
         """Index the files at ``paths`` into ``index_dir``, or reuse the index there if it is
         up to date (same documents, same settings, same model).
 
@@ -90,8 +105,9 @@ class Assistant:
         return cls(index, settings, encoder)
 
     @classmethod
-    def load(cls, index_dir: str | Path = "index/", *, encoder: Encoder | None = None,
-             **options) -> Assistant:
+    def load(
+        cls, index_dir: str | Path = "index/", *, encoder: Encoder | None = None, **options
+    ) -> Assistant:
         """Open the index in ``index_dir`` as it is.
 
         Raises:
@@ -102,7 +118,7 @@ class Assistant:
         encoder = encoder or default_encoder()
         index = store.load(index_dir, encoder)
         reasons = store.stale_reasons(index.manifest, None, settings)
-        for doc_id, info in index.manifest["documents"].items():
+        for _doc_id, info in index.manifest["documents"].items():
             source = Path(info.get("source") or "")
             if info.get("source") and source.is_file():
                 try:
@@ -144,22 +160,26 @@ class Assistant:
             raise QuestionError("the question is empty; ask something about the document")
         question = question.strip()
         if len(question) > MAX_QUESTION_CHARS:
-            raise QuestionError(f"the question is {len(question):,} characters long; "
-                                f"ask in at most {MAX_QUESTION_CHARS:,}")
-        query, earlier_answers = standalone_query(question, history)
-        scored = self.score(question, query)
-        signals, scores, answerable = scored
-        if earlier_answers:
-            for i, s in enumerate(signals.candidates):
-                if any(self.index.sentences[s].text in a for a in earlier_answers):
-                    scores[i] -= ALREADY_QUOTED_PENALTY
+            raise QuestionError(
+                f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}"
+            )
+        searches = queries(question, history)
+        vectors = self.encoder.encode([q.text for q in searches])
+        ranked = [self.score(question, q, v) for q, v in zip(searches, vectors, strict=False)]
+        probs: dict[int, float] = {}
+        for signals, scores, _ in ranked:
+            for s, p in zip(signals.candidates, softmax(scores), strict=False):
+                probs[int(s)] = probs.get(int(s), 0.0) + float(p) / len(ranked)
+        answerable = max(a for _, _, a in ranked)
         if answerable < self.settings.abstain_threshold:
-            return abstention(question, answerable, query.text, len(self.index.documents))
-        probs = softmax(scores)
-        order = np.argsort(-scores, kind="stable")[: self.settings.max_quotes]
-        picks = [(self.index.sentences[signals.candidates[i]], probs[i]) for i in order
-                 if probs[i] >= self.settings.quote_ratio * probs[order[0]]]
-        return quoted(question, picks, answerable, query.text)
+            return abstention(question, answerable, searches[-1].text, len(self.index.documents))
+        order = sorted(probs, key=probs.get, reverse=True)[: self.settings.max_quotes]
+        picks = [
+            (self.index.sentences[s], probs[s])
+            for s in order
+            if probs[s] >= self.settings.quote_ratio * probs[order[0]]
+        ]
+        return quoted(question, picks, answerable, searches[-1].text)
 
     def score(self, question: str, query: Query, vector: np.ndarray | None = None):
         """Candidates, their ranking scores and the answerability of the best one."""
@@ -167,7 +187,7 @@ class Assistant:
             vector = self.encoder.encode([query.text])[0]
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
-        scores = self.ranker(X)
+        scores = self.ranker(X) + self.prior[signals.candidates]
         q = question_features(signals, self.retriever, question, X, scores)
         answerable = 1.0 / (1.0 + math.exp(-float(self.abstainer(q[None, :])[0])))
         return signals, scores, answerable

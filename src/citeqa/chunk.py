@@ -35,8 +35,12 @@ def make_chunks(sentences: list[Sentence], size: int, overlap: int, max_chars: i
     while i < len(sentences):
         doc = sentences[i].doc_id
         j = i + 1
-        while (j < len(sentences) and j - i < size and sentences[j].doc_id == doc
-               and sentences[j].end - sentences[i].start <= max_chars):
+        while (
+            j < len(sentences)
+            and j - i < size
+            and sentences[j].doc_id == doc
+            and sentences[j].end - sentences[i].start <= max_chars
+        ):
             j += 1
         chunks.append(Chunk(doc, i, j, sentences[i].start, sentences[j - 1].end))
         if j >= len(sentences) or sentences[j].doc_id != doc:

@@ -25,7 +25,8 @@ BULLET = re.compile(r"^[\s•·*▪●◦‣>#-]+")
 class Paragraph:
     """A span ``text[start:end]`` of the original text and what it is.
 
-    ``kind`` is "title" (the first content paragraph), "text", "caption" or "noise".
+    ``kind`` is "title" (the first content paragraph), "heading" (a later short line without
+    closing punctuation), "text", "caption" or "noise".
     """
 
     start: int
@@ -51,6 +52,8 @@ def paragraphs(text: str) -> list[Paragraph]:
             kind = "caption"
         elif not any(p.kind != "noise" for p in found):
             kind = "title"
+        elif len(body) <= 100 and not re.search(r"[\n:]", body) and not re.search(r"[.!?:;\"”’)]$", body):
+            kind = "heading"
         else:
             kind = "text"
         seen.add(key)

@@ -18,7 +18,8 @@ def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser = argparse.ArgumentParser(
-        prog="citeqa", description="Ask questions of an article; answers quote it with exact citations.")
+        prog="citeqa", description="Ask questions of an article; answers quote it with exact citations."
+    )
     parser.add_argument("--version", action="version", version=f"citeqa {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -33,8 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--index-dir", default=DEFAULT_INDEX, help="the index to ask (default: index/)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
-    sub.add_parser("eval", help="measure quality on benchmark data (see: citeqa eval --help)",
-                   add_help=False)
+    sub.add_parser("eval", help="measure quality on benchmark data (see: citeqa eval --help)", add_help=False)
     return parser
 
 
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return eval_main(argv[1:])
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         if args.command == "index":
@@ -63,8 +64,10 @@ def _index(args) -> int:
     started = time.perf_counter()
     assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild)
     counts = assistant.index.manifest["counts"]
-    print(f"indexed {counts['documents']} document(s), {counts['sentences']} sentences, "
-          f"{counts['chunks']} chunks into {args.index_dir} ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"indexed {counts['documents']} document(s), {counts['sentences']} sentences, "
+        f"{counts['chunks']} chunks into {args.index_dir} ({time.perf_counter() - started:.1f} s)"
+    )
     return 0
 
 
@@ -82,8 +85,10 @@ def _ask(args) -> int:
     for c in answer.citations:
         print(f"“{c.quote}” [{c.number}]\n")
     for c in answer.citations:
-        para = next((s.paragraph for s in assistant.index.sentences
-                     if s.doc_id == c.doc_id and s.start == c.start), "?")
+        para = next(
+            (s.paragraph for s in assistant.index.sentences if s.doc_id == c.doc_id and s.start == c.start),
+            "?",
+        )
         print(f"[{c.number}] {c.doc_id}, paragraph {para}, characters {c.start}–{c.end}")
     return 0
 

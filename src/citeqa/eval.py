@@ -48,8 +48,11 @@ def load_squad(path: str | Path) -> list[Article]:
     articles = []
     for entry in data:
         contexts = [p["context"] for p in entry["paragraphs"]]
-        questions = [Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
-                     for p in entry["paragraphs"] for qa in p["qas"]]
+        questions = [
+            Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
+            for p in entry["paragraphs"]
+            for qa in p["qas"]
+        ]
         articles.append(Article(entry["title"], "\n\n".join(contexts), questions))
     return articles
 
@@ -57,8 +60,9 @@ def load_squad(path: str | Path) -> list[Article]:
 def load_article_set(path: str | Path, article: str | Path) -> Article:
     """The article's own evaluation set (JSON Lines: id, question, answers, conversation?, turn?)."""
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    questions = [Question(r["id"], r["question"], r["answers"], r.get("conversation"), r.get("turn", 0))
-                 for r in rows]
+    questions = [
+        Question(r["id"], r["question"], r["answers"], r.get("conversation"), r.get("turn", 0)) for r in rows
+    ]
     return Article(Path(article).name, Path(article).read_text(encoding="utf-8"), questions)
 
 
@@ -105,17 +109,29 @@ def run(assistant, article: Article) -> list[dict]:
         answer = assistant.ask(q.question, history=history)
         elapsed = time.perf_counter() - started
         if q.conversation:
-            histories[q.conversation] += [{"role": "user", "content": q.question},
-                                          {"role": "assistant", "content": answer.text}]
+            histories[q.conversation] += [
+                {"role": "user", "content": q.question},
+                {"role": "assistant", "content": answer.text},
+            ]
         quotes = [c.quote for c in answer.citations]
-        valid = [assistant.document(c.doc_id).text[c.start:c.end] == c.quote for c in answer.citations]
-        records.append({
-            "article": article.title, "id": q.qid, "question": q.question, "answers": q.answers,
-            "answerable": bool(q.answers), "conversation": q.conversation, "turn": q.turn,
-            "confidence": answer.confidence, "quotes": quotes, "valid": valid,
-            "rank": hit_rank(quotes, q.answers), "rank_any_length": hit_rank(quotes, q.answers, None),
-            "seconds": elapsed,
-        })
+        valid = [assistant.document(c.doc_id).text[c.start : c.end] == c.quote for c in answer.citations]
+        records.append(
+            {
+                "article": article.title,
+                "id": q.qid,
+                "question": q.question,
+                "answers": q.answers,
+                "answerable": bool(q.answers),
+                "conversation": q.conversation,
+                "turn": q.turn,
+                "confidence": answer.confidence,
+                "quotes": quotes,
+                "valid": valid,
+                "rank": hit_rank(quotes, q.answers),
+                "rank_any_length": hit_rank(quotes, q.answers, None),
+                "seconds": elapsed,
+            }
+        )
     return records
 
 
@@ -129,65 +145,116 @@ def summarize(records: list[dict], threshold: float) -> dict:
     def hits(rows, k, key="rank", gated=False):
         if not rows:
             return float("nan")
-        ok = [r[key] is not None and r[key] <= k and (not gated or r["confidence"] >= threshold) for r in rows]
+        ok = [
+            r[key] is not None and r[key] <= k and (not gated or r["confidence"] >= threshold) for r in rows
+        ]
         return float(np.mean(ok))
 
     follow = [r for r in records if r["conversation"] and r["turn"] > 1]
     citations = [v for r in records for v in r["valid"]]
     seconds = np.array([r["seconds"] for r in records]) * 1000
     return {
-        "questions": len(records), "answerable": len(ans), "unanswerable": int((~answerable).sum()),
-        "hit@1": hits(ans, 1), "hit@3": hits(ans, 3),
-        "hit@1_answered": hits(ans, 1, gated=True), "hit@3_answered": hits(ans, 3, gated=True),
+        "questions": len(records),
+        "answerable": len(ans),
+        "unanswerable": int((~answerable).sum()),
+        "hit@1": hits(ans, 1),
+        "hit@3": hits(ans, 3),
+        "hit@1_answered": hits(ans, 1, gated=True),
+        "hit@3_answered": hits(ans, 3, gated=True),
         "hit@1_any_length": hits(ans, 1, "rank_any_length"),
-        "threshold": threshold, "abstention_unanswerable": caught, "false_abstention": false,
-        "followup_turns": len(follow), "followup_hit@3": hits(follow, 3),
+        "threshold": threshold,
+        "abstention_unanswerable": caught,
+        "false_abstention": false,
+        "followup_turns": len(follow),
+        "followup_hit@3": hits(follow, 3),
         "citation_validity": float(np.mean(citations)) if citations else float("nan"),
         "mean_quoted_chars": float(np.mean([sum(map(len, r["quotes"])) for r in records])),
-        "latency_ms_p50": float(np.percentile(seconds, 50)), "latency_ms_p95": float(np.percentile(seconds, 95)),
+        "latency_ms_p50": float(np.percentile(seconds, 50)),
+        "latency_ms_p95": float(np.percentile(seconds, 95)),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     from .assistant import Assistant
+    from .baselines import SYSTEMS, Baseline
     from .settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m citeqa.eval", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="dataset", required=True)
     squad = sub.add_parser("squad", help="a SQuAD-format JSON file, each article indexed alone")
     squad.add_argument("path")
-    squad.add_argument("--split", choices=("all", "fit", "report"), default="all",
-                       help="fit: even-numbered articles (used to fit the answerability model); "
-                            "report: odd-numbered ones (never used for fitting)")
+    squad.add_argument(
+        "--split",
+        choices=("all", "fit", "report"),
+        default="all",
+        help="fit: even-numbered articles (used to fit the answerability model); "
+        "report: odd-numbered ones (never used for fitting)",
+    )
     squad.add_argument("--articles", type=int, default=None, help="at most this many articles")
     squad.add_argument("--questions", type=int, default=None, help="at most this many per article")
     art = sub.add_parser("article", help="the article's own evaluation set")
     art.add_argument("path")
     art.add_argument("article")
     parser.add_argument("--threshold", type=float, default=Settings().abstain_threshold)
+    parser.add_argument(
+        "--systems",
+        default="citeqa," + ",".join(SYSTEMS),
+        help="comma-separated: citeqa and the baselines " + ", ".join(SYSTEMS),
+    )
     parser.add_argument("--out", help="write every record and the summary to this JSON file")
     args = parser.parse_args(argv)
 
     if args.dataset == "squad":
         articles = load_squad(args.path)
         if args.split != "all":
-            articles = articles[(args.split == "report")::2]
+            articles = articles[(args.split == "report") :: 2]
         articles = articles[: args.articles]
         for a in articles:
             a.questions = a.questions[: args.questions]
     else:
         articles = [load_article_set(args.path, args.article)]
-    records = []
+    systems = args.systems.split(",")
+    records: dict[str, list[dict]] = {name: [] for name in systems}
     for i, article in enumerate(articles, 1):
         assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
-        records += run(assistant, article)
-        print(f"[{i}/{len(articles)}] {article.title}: {len(article.questions)} questions",
-              file=sys.stderr)
-    summary = summarize(records, args.threshold)
-    print(json.dumps(summary, indent=2))
+        for name in systems:
+            system = assistant if name == "citeqa" else Baseline(name, assistant.index, assistant.encoder)
+            records[name] += run(system, article)
+        print(f"[{i}/{len(articles)}] {article.title}: {len(article.questions)} questions", file=sys.stderr)
+    summary = {
+        name: summarize(rows, args.threshold if name == "citeqa" else 0.0) for name, rows in records.items()
+    }
+    print(table(summary))
     if args.out:
         Path(args.out).write_text(json.dumps({"summary": summary, "records": records}, indent=1))
     return 0
+
+
+def table(summary: dict[str, dict]) -> str:
+    """A Markdown table of the main metrics, one row per system."""
+    cols = (
+        "hit@1",
+        "hit@3",
+        "hit@1_any_length",
+        "hit@1_answered",
+        "abstention_unanswerable",
+        "false_abstention",
+        "followup_hit@3",
+        "citation_validity",
+        "mean_quoted_chars",
+        "latency_ms_p50",
+    )
+    lines = ["| system | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, m in summary.items():
+        lines.append(
+            f"| {name} | "
+            + " | ".join(
+                f"{m[c]:.3f}" if c != "mean_quoted_chars" and not c.startswith("latency") else f"{m[c]:.0f}"
+                for c in cols
+            )
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Stage 8: turn a follow-up question into a standalone query, using the chat history.
 
-No language model is available offline, so the rewrite is by retrieval signals: a question
-that leans on the conversation (a pronoun, "and …", "what about …", or too few words of its
-own) is searched together with the previous questions, and sentences the assistant already
-quoted are held back so that the follow-up finds something new.
+No language model is available offline, so the rewrite is done with retrieval signals: a
+question that leans on the conversation (a pronoun, "and …", "what about …", or too few words
+of its own) gets a second, standalone query made of the question, the previous questions and
+what the assistant last quoted. The assistant searches with both and merges the rankings: the
+standalone query finds the neighbourhood, the question alone what is new in it.
 """
 
 from __future__ import annotations
@@ -43,11 +44,14 @@ def history_turns(history: list[dict] | None) -> list[tuple[str, str]]:
     return turns
 
 
-def standalone_query(question: str, history: list[dict] | None) -> tuple[Query, list[str]]:
-    """The query to search for ``question``, and the assistant's earlier answers' texts."""
+def queries(question: str, history: list[dict] | None) -> list[Query]:
+    """The queries to search for ``question``: itself, then a standalone rewrite if it is a
+    follow-up."""
+    own = make_query(question)
     turns = history_turns(history)
     previous = [c for r, c in turns if r == "user"][-2:]
-    answers = [c for r, c in turns if r == "assistant"][-1:]
-    if previous and (LEANS_ON_HISTORY.search(question) or len(tokens(question)) <= SHORT):
-        return make_query(question, " ".join(previous)), answers
-    return make_query(question), []
+    if not previous or not (LEANS_ON_HISTORY.search(question) or len(tokens(question)) <= SHORT):
+        return [own]
+    answer = next((c for r, c in reversed(turns) if r == "assistant"), "")
+    quoted = re.sub(r"\[\d+\]|^> ?|\\(?=\S)", "", answer, flags=re.M)
+    return [own, make_query(question, " ".join([*previous, quoted]))]

@@ -25,8 +25,7 @@ import numpy as np
 
 from .chunk import Chunk, chunk_text, make_chunks
 from .embed import DIMENSION, Encoder
-from .errors import (CorruptIndexError, DocumentError, IndexNotFoundError, ModelMismatchError,
-                     StaleIndexError)
+from .errors import CorruptIndexError, DocumentError, IndexNotFoundError, ModelMismatchError, StaleIndexError
 from .load import Document
 from .segment import Sentence, split_sentences
 from .settings import Settings
@@ -35,8 +34,16 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 REBUILD_HINT = "run `citeqa index --rebuild` (or Assistant.from_paths) to rebuild it"
-_PACKAGES = ("citeqa", "faiss-cpu", "sentence-transformers", "torch", "transformers", "numpy",
-             "bm25s", "pysbd")
+_PACKAGES = (
+    "citeqa",
+    "faiss-cpu",
+    "sentence-transformers",
+    "torch",
+    "transformers",
+    "numpy",
+    "bm25s",
+    "pysbd",
+)
 
 
 @dataclass
@@ -73,13 +80,16 @@ def build(documents: list[Document], settings: Settings, encoder: Encoder) -> In
         if not found:
             raise DocumentError(f"{doc.doc_id}: the document has no text to index")
         sentences.extend(found)
-    chunks = make_chunks(sentences, settings.chunk_sentences, settings.chunk_overlap,
-                         settings.chunk_chars)
+    chunks = make_chunks(sentences, settings.chunk_sentences, settings.chunk_overlap, settings.chunk_chars)
     started = time.perf_counter()
     sentence_vectors = encoder.encode([s.text for s in sentences])
     chunk_vectors = _chunk_vectors(chunks, sentences, sentence_vectors, encoder)
-    log.info("embedded %d sentences and %d chunks in %.1f s", len(sentences), len(chunks),
-             time.perf_counter() - started)
+    log.info(
+        "embedded %d sentences and %d chunks in %.1f s",
+        len(sentences),
+        len(chunks),
+        time.perf_counter() - started,
+    )
     manifest = _manifest(by_id, settings, encoder, len(sentences), len(chunks))
     return Index(by_id, sentences, chunks, sentence_vectors, chunk_vectors, manifest)
 
@@ -96,8 +106,9 @@ def _chunk_vectors(chunks, sentences, sentence_vectors, encoder) -> np.ndarray:
     return vectors
 
 
-def _manifest(docs: dict[str, Document], settings: Settings, encoder: Encoder,
-              n_sentences: int, n_chunks: int) -> dict:
+def _manifest(
+    docs: dict[str, Document], settings: Settings, encoder: Encoder, n_sentences: int, n_chunks: int
+) -> dict:
     versions = {}
     for name in _PACKAGES:
         try:
@@ -109,8 +120,9 @@ def _manifest(docs: dict[str, Document], settings: Settings, encoder: Encoder,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": encoder.name, "sha256": encoder.weights_sha256, "dimension": DIMENSION},
         "settings": settings.index_settings(),
-        "documents": {d.doc_id: {"sha256": d.sha256, "source": d.source, "chars": len(d.text)}
-                      for d in docs.values()},
+        "documents": {
+            d.doc_id: {"sha256": d.sha256, "source": d.source, "chars": len(d.text)} for d in docs.values()
+        },
         "counts": {"documents": len(docs), "sentences": n_sentences, "chunks": n_chunks},
         "versions": versions,
     }
@@ -216,8 +228,7 @@ def read_manifest(directory: str | Path) -> dict:
     if not path.exists():
         if directory.is_dir() and any(directory.iterdir()):
             raise CorruptIndexError(f"{directory}: manifest.json is missing; {REBUILD_HINT}")
-        raise IndexNotFoundError(
-            f"no index in {directory}; build one with `citeqa index FILE...`")
+        raise IndexNotFoundError(f"no index in {directory}; build one with `citeqa index FILE...`")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         version = manifest["format_version"]
@@ -226,7 +237,8 @@ def read_manifest(directory: str | Path) -> dict:
     if version != FORMAT_VERSION:
         raise CorruptIndexError(
             f"{directory} has index format {version}, this citeqa reads format {FORMAT_VERSION}; "
-            f"{'upgrade citeqa or ' if version > FORMAT_VERSION else ''}{REBUILD_HINT}")
+            f"{'upgrade citeqa or ' if version > FORMAT_VERSION else ''}{REBUILD_HINT}"
+        )
     return manifest
 
 
@@ -243,9 +255,11 @@ def load(directory: str | Path, encoder: Encoder) -> Index:
     model = manifest.get("model", {})
     if model.get("sha256") != encoder.weights_sha256:
         raise ModelMismatchError(
-            f"{directory} was built with model {model.get('name')} (weights {str(model.get('sha256'))[:12]}…), "
+            f"{directory} was built with model {model.get('name')} "
+            f"(weights {str(model.get('sha256'))[:12]}…), "
             f"but citeqa now uses {encoder.name} (weights {encoder.weights_sha256[:12]}…); "
-            f"vectors of different models cannot be compared: {REBUILD_HINT}")
+            f"vectors of different models cannot be compared: {REBUILD_HINT}"
+        )
     try:
         docs = [Document(**row) for row in _read_jsonl(directory / "documents.jsonl")]
         sentences = [Sentence(**row) for row in _read_jsonl(directory / "sentences.jsonl")]
@@ -256,11 +270,14 @@ def load(directory: str | Path, encoder: Encoder) -> Index:
             if not path.exists():
                 raise FileNotFoundError(path)
             flat = faiss.read_index(str(path))
-            vectors[name] = flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, DIMENSION), np.float32)
+            vectors[name] = (
+                flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, DIMENSION), np.float32)
+            )
     except (FileNotFoundError, ValueError, TypeError, KeyError, RuntimeError, UnicodeDecodeError) as e:
         raise CorruptIndexError(f"{directory} is damaged ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
-    index = Index({d.doc_id: d for d in docs}, sentences, chunks, vectors["sentences"],
-                  vectors["chunks"], manifest)
+    index = Index(
+        {d.doc_id: d for d in docs}, sentences, chunks, vectors["sentences"], vectors["chunks"], manifest
+    )
     _check_consistent(index, directory)
     return index
 
@@ -281,12 +298,13 @@ def _check_consistent(index: Index, directory: Path) -> None:
         problems.append("documents")
     for s in index.sentences:
         doc = index.documents.get(s.doc_id)
-        if doc is None or doc.text[s.start:s.end] != s.text:
+        if doc is None or doc.text[s.start : s.end] != s.text:
             problems.append("sentence offsets")
             break
     if problems:
         raise CorruptIndexError(
-            f"{directory} is damaged: {', '.join(problems)} do not match the manifest; {REBUILD_HINT}")
+            f"{directory} is damaged: {', '.join(problems)} do not match the manifest; {REBUILD_HINT}"
+        )
 
 
 def ensure_fresh(manifest: dict, settings: Settings, directory: Path) -> None:

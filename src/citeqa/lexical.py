@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
 
 import numpy as np
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the and or but if of at by for with about against between into through during before after
 above below to from up down in out on off over under again further then once here there when where
 why how all any both each few more most other some such no nor not only own same so than too very s
 t can will just don should now is are was were be been being have has had having do does did doing
 i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her
 hers herself it its itself they them their theirs themselves what which who whom this that these
-those am would could shall may might must also according said says say
-""".split())
+those am would could shall may might must also according said says say one ones anyone anything
+someone something everyone everything
+""".split()
+)
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'talks'/'talk', 'received'/'receive'."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    """A light suffix stripper: enough to match 'talks'/'talk', 'received'/'receive' and
+    'Armenian'/'Armenia', 'Azerbaijani'/'Azerbaijan'."""
+    for suffix, keep in (
+        ("ians", "ia"),
+        ("ian", "ia"),
+        ("ani", "an"),
+        ("ies", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: -len(suffix)] + keep
             break
@@ -39,6 +53,8 @@ class BM25:
 
     def __init__(self, texts: list[str]) -> None:
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.token_lists = [tokens(t) for t in texts]
         self.size = len(texts)

@@ -41,8 +41,7 @@ def load_path(path: str | Path) -> Document:
         raise DocumentError(f"{path}: no such file")
     if path.suffix.lower() not in SUFFIXES:
         raise DocumentError(
-            f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
-            f"citeqa reads {', '.join(SUFFIXES)}"
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; citeqa reads {', '.join(SUFFIXES)}"
         )
     data = path.read_bytes()
     if len(data) > MAX_BYTES:
@@ -61,11 +60,51 @@ def load_path(path: str | Path) -> Document:
     return Document(doc_id=path.name, text=text, source=str(path))
 
 
-_SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-         "svg", "button", "select", "iframe", "head"}
-_BLOCK = {"p", "div", "section", "article", "main", "br", "li", "ul", "ol", "h1", "h2", "h3",
-          "h4", "h5", "h6", "blockquote", "pre", "table", "tr", "td", "th", "figure",
-          "figcaption", "title", "dd", "dt", "hr"}
+_SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "svg",
+    "button",
+    "select",
+    "iframe",
+    "head",
+}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "title",
+    "dd",
+    "dt",
+    "hr",
+}
 
 
 class _TextExtractor(HTMLParser):

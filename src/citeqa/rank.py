@@ -11,33 +11,78 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from .lexical import WORD as WORDS
+from .lexical import stem, tokens
 from .retrieve import Retriever, Signals
 
 MODELS = Path(__file__).parent / "models"
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|"
-                   r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-                   r"Sunday|century|centuries)\b")
-NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                    r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.I)
-NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+MONTH = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+    r"Sunday|century|centuries|yesterday|today|tonight|tomorrow|ago|"
+    r"(this|last|next|earlier|later) (week|month|year|day|morning|night|decade))\b",
+    re.I,
+)
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)\b",
+    re.I,
+)
+# Capitalised words not at a sentence start, nationality adjectives (Armenian, Azerbaijani) aside.
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?<!ian)(?<!ians)(?<!ese)(?<!ish)(?<!ani)\b")
 NEGATION = re.compile(r"\b(not|never|no|n't|none|neither|nor|without)\b", re.I)
 
 SENTENCE_FEATURES = (
-    "dense", "dense_gap", "dense_chunk", "dense_neighbour", "lexical_rel", "lexical_log",
-    "lexical_chunk", "dense_rank", "lexical_rank", "overlap", "overlap_window", "length",
-    "when_x_date", "quantity_x_number", "who_x_name", "where_x_name", "has_number", "names",
+    "dense",
+    "dense_gap",
+    "dense_chunk",
+    "dense_neighbour",
+    "lexical_rel",
+    "lexical_log",
+    "lexical_chunk",
+    "dense_rank",
+    "lexical_rank",
+    "overlap",
+    "overlap_window",
+    "length",
+    "when_x_date",
+    "quantity_x_number",
+    "who_x_name",
+    "where_x_name",
+    "has_number",
+    "names",
+    "novel_names",
+    "novel_share",
+    "type_found",
     "bias",
 )
 QUESTION_FEATURES = (
-    "top_score", "top_prob", "margin", "top_dense", "top_dense_chunk", "top_overlap",
-    "top_overlap_window", "doc_coverage", "missing_idf", "question_terms", "top_lexical_log",
-    "negation", "bias",
+    "top_score",
+    "top_prob",
+    "margin",
+    "top_dense",
+    "top_dense_chunk",
+    "top_overlap",
+    "top_overlap_window",
+    "doc_coverage",
+    "missing_idf",
+    "question_terms",
+    "top_lexical_log",
+    "negation",
+    "top_type_found",
+    "top_novel_share",
+    "missing_names",
+    "is_who",
+    "is_when",
+    "is_quantity",
+    "is_where",
+    "bias",
 )
 
 
@@ -47,7 +92,7 @@ def question_type(question: str) -> str:
         return "quantity"
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time|century|decade)\b", q):
         return "when"
-    if re.search(r"\bwho(m|se)?\b", q):
+    if re.search(r"\bwho(m|se)?\b|\bwhat is the name\b|\bnamed?\b", q):
         return "who"
     if re.search(r"\bwhere\b", q):
         return "where"
@@ -69,6 +114,7 @@ def sentence_features(sig: Signals, retriever: Retriever, question: str) -> np.n
     weights = np.array([retriever.idf(t) for t in qterms]) if qterms else np.zeros(0)
     total = weights.sum() or 1.0
     qtype = question_type(question)
+    qwords = {w.lower() for w in WORDS.findall(question)} | set(qterms)
     dense_rank = np.argsort(np.argsort(-sig.dense, kind="stable"), kind="stable")
     lex_rank = np.argsort(np.argsort(-sig.lexical, kind="stable"), kind="stable")
     rows = []
@@ -76,25 +122,57 @@ def sentence_features(sig: Signals, retriever: Retriever, question: str) -> np.n
         text = retriever.index.sentences[s].text
         own = set(retriever.sentence_bm25.token_lists[s])
         window = _window_terms(retriever, s)
-        overlap = sum(w for t, w in zip(qterms, weights) if t in own) / total
-        overlap_window = sum(w for t, w in zip(qterms, weights) if t in window) / total
+        overlap = sum(w for t, w in zip(qterms, weights, strict=False) if t in own) / total
+        overlap_window = sum(w for t, w in zip(qterms, weights, strict=False) if t in window) / total
         has_date = bool(YEAR.search(text) or MONTH.search(text))
         has_number = bool(NUMBER.search(text))
         names = len(NAME.findall(text))
-        rows.append((
-            sig.dense[i], sig.dense[i] - sig.dense.max(), sig.dense_chunk[i], sig.dense_neighbour[i],
-            sig.lexical[i] / (sig.lexical_max + 1e-6), math.log1p(max(0.0, sig.lexical[i])),
-            sig.lexical_chunk[i], 5.0 / (5.0 + dense_rank[i]), 5.0 / (5.0 + lex_rank[i]),
-            overlap, overlap_window, math.log(len(text) + 1) / 5.0,
-            float(qtype == "when" and has_date), float(qtype == "quantity" and has_number),
-            float(qtype == "who" and names > 0), float(qtype == "where" and names > 0),
-            float(has_number), min(names, 10) / 10.0, 1.0,
-        ))
+        novel = novelty(text, qwords, qtype)
+        rows.append(
+            (
+                sig.dense[i],
+                sig.dense[i] - sig.dense.max(),
+                sig.dense_chunk[i],
+                sig.dense_neighbour[i],
+                sig.lexical[i] / (sig.lexical_max + 1e-6),
+                math.log1p(max(0.0, sig.lexical[i])),
+                sig.lexical_chunk[i],
+                5.0 / (5.0 + dense_rank[i]),
+                5.0 / (5.0 + lex_rank[i]),
+                overlap,
+                overlap_window,
+                math.log(len(text) + 1) / 5.0,
+                float(qtype == "when" and has_date),
+                float(qtype == "quantity" and has_number),
+                float(qtype == "who" and names > 0),
+                float(qtype == "where" and names > 0),
+                float(has_number),
+                min(names, 10) / 10.0,
+                *novel,
+                1.0,
+            )
+        )
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
 
 
-def question_features(sig: Signals, retriever: Retriever, question: str, X: np.ndarray,
-                      scores: np.ndarray) -> np.ndarray:
+def novelty(text: str, qwords: set[str], qtype: str) -> tuple[float, float, float]:
+    """What the sentence adds to the question: new names, share of new words, and whether it
+    holds something new of the kind the question asks for (a date, a number, a name)."""
+    new_names = [n for n in NAME.findall(text) if n.lower() not in qwords]
+    words = [w for w in tokens(text)]
+    share = sum(w not in qwords for w in words) / len(words) if words else 0.0
+    found = {
+        "when": any(m.group().lower() not in qwords for m in (*YEAR.finditer(text), *MONTH.finditer(text))),
+        "quantity": any(m.group().lower() not in qwords for m in NUMBER.finditer(text)),
+        "who": bool(new_names),
+        "where": bool(new_names),
+    }.get(qtype, share > 0.3)
+    return min(len(new_names), 5) / 5.0, share, float(found)
+
+
+def question_features(
+    sig: Signals, retriever: Retriever, question: str, X: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
     """One row describing how well the best candidate answers, columns as in QUESTION_FEATURES."""
     order = np.argsort(-scores, kind="stable")
     top = order[0]
@@ -105,15 +183,37 @@ def question_features(sig: Signals, retriever: Retriever, question: str, X: np.n
     window = _window_terms(retriever, sig.candidates[top])
     weights = [retriever.idf(t) for t in qterms]
     total = sum(weights) or 1.0
-    coverage = sum(w for t, w in zip(qterms, weights) if t in retriever.doc_terms[doc]) / total
-    missing = max((w for t, w in zip(qterms, weights) if t not in window), default=0.0)
+    coverage = sum(w for t, w in zip(qterms, weights, strict=False) if t in retriever.doc_terms[doc]) / total
+    missing = max((w for t, w in zip(qterms, weights, strict=False) if t not in window), default=0.0)
     col = {name: j for j, name in enumerate(SENTENCE_FEATURES)}
-    return np.array([
-        scores[top], probs[top], margin, X[top, col["dense"]], X[top, col["dense_chunk"]],
-        X[top, col["overlap"]], X[top, col["overlap_window"]], coverage,
-        missing / math.log(2 + len(retriever.index.sentences)), math.log1p(len(qterms)),
-        X[top, col["lexical_log"]], float(bool(NEGATION.search(question))), 1.0,
-    ])
+    names = {n.lower() for n in NAME.findall(question)}
+    sentence_words = {w.lower() for t in window for w in [t]}
+    missing_names = sum(stem(n) not in sentence_words for n in names)
+    qtype = question_type(question)
+    return np.array(
+        [
+            scores[top],
+            probs[top],
+            margin,
+            X[top, col["dense"]],
+            X[top, col["dense_chunk"]],
+            X[top, col["overlap"]],
+            X[top, col["overlap_window"]],
+            coverage,
+            missing / math.log(2 + len(retriever.index.sentences)),
+            math.log1p(len(qterms)),
+            X[top, col["lexical_log"]],
+            float(bool(NEGATION.search(question))),
+            X[top, col["type_found"]],
+            X[top, col["novel_share"]],
+            min(missing_names, 3),
+            float(qtype == "who"),
+            float(qtype == "when"),
+            float(qtype == "quantity"),
+            float(qtype == "where"),
+            1.0,
+        ]
+    )
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -134,8 +234,12 @@ class LinearModel:
         return ((X - self.mean) / self.scale) @ self.weights
 
     def to_dict(self) -> dict:
-        return {"features": list(self.features), "weights": self.weights.tolist(),
-                "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+        return {
+            "features": list(self.features),
+            "weights": self.weights.tolist(),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+        }
 
     def save(self, path: Path, **info) -> None:
         path.write_text(json.dumps({**self.to_dict(), **info}, indent=1))
@@ -148,7 +252,7 @@ class LinearModel:
         return cls(features, *(np.asarray(data[k], dtype=np.float64) for k in ("weights", "mean", "scale")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped(name: str) -> LinearModel:
     features = SENTENCE_FEATURES if name == "ranker" else QUESTION_FEATURES
     return LinearModel.load(MODELS / f"{name}.json", features)

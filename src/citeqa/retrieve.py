@@ -57,7 +57,7 @@ class Retriever:
             for s in range(chunk.first, chunk.last):
                 self.chunks_of[s].append(c)
         self.doc_terms = {doc_id: set() for doc_id in index.documents}
-        for s, terms in zip(index.sentences, self.sentence_bm25.token_lists):
+        for s, terms in zip(index.sentences, self.sentence_bm25.token_lists, strict=False):
             self.doc_terms[s.doc_id].update(terms)
 
     def search(self, query: Query, query_vector: np.ndarray) -> Signals:
@@ -87,19 +87,32 @@ class Retriever:
         dense = vectors[candidates] @ q[0]
         neighbour = np.zeros(len(candidates), dtype=np.float32)
         for i, s in enumerate(candidates):
-            near = [t for t in (s - 1, s + 1)
-                    if 0 <= t < n_sent and self.index.sentences[t].doc_id == self.index.sentences[s].doc_id]
+            near = [
+                t
+                for t in (s - 1, s + 1)
+                if 0 <= t < n_sent and self.index.sentences[t].doc_id == self.index.sentences[s].doc_id
+            ]
             if near:
                 neighbour[i] = float(np.max(vectors[near] @ q[0]))
         chunk_vectors = self.index.chunk_vectors
         chunk_lex_norm = chunk_lex / (chunk_lex.max() + 1e-6) if len(chunk_lex) else chunk_lex
-        dense_chunk = np.array([max(float(chunk_vectors[c] @ q[0]) for c in self.chunks_of[s])
-                                for s in candidates], dtype=np.float32)
-        lexical_chunk = np.array([max(float(chunk_lex_norm[c]) for c in self.chunks_of[s])
-                                  for s in candidates], dtype=np.float32)
-        return Signals(query, candidates, dense.astype(np.float32), neighbour, dense_chunk,
-                       sent_lex[candidates], float(sent_lex.max()) if n_sent else 0.0,
-                       lexical_chunk)
+        dense_chunk = np.array(
+            [max(float(chunk_vectors[c] @ q[0]) for c in self.chunks_of[s]) for s in candidates],
+            dtype=np.float32,
+        )
+        lexical_chunk = np.array(
+            [max(float(chunk_lex_norm[c]) for c in self.chunks_of[s]) for s in candidates], dtype=np.float32
+        )
+        return Signals(
+            query,
+            candidates,
+            dense.astype(np.float32),
+            neighbour,
+            dense_chunk,
+            sent_lex[candidates],
+            float(sent_lex.max()) if n_sent else 0.0,
+            lexical_chunk,
+        )
 
     def idf(self, term: str) -> float:
         return self.sentence_bm25.idf.get(term, np.log(1 + len(self.index.sentences) + 0.5))

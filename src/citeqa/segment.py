@@ -73,8 +73,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _cap_length(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
     spans = []
     while end - start > max_chars:
-        cut = max((m.start() for m in re.finditer(r"\s", text[start : start + max_chars])),
-                  default=0)
+        cut = max((m.start() for m in re.finditer(r"\s", text[start : start + max_chars])), default=0)
         cut = cut or max_chars
         spans.append((start, start + cut))
         start += cut

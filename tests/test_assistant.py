@@ -1,0 +1,146 @@
+import json
+import shutil
+
+import pytest
+from conftest import ARTICLE, EVAL_SET, assert_citations_exact
+
+from citeqa import Assistant, DocumentError, QuestionError, StaleIndexError
+from citeqa.errors import IndexNotFoundError
+
+
+def test_answers_quote_the_article_exactly(assistant):
+    answer = assistant.ask("Who did Putin invite to Moscow?")
+    assert not answer.abstained
+    assert "the Armenian and Azerbaijani foreign ministers" in answer.citations[0].quote
+    assert_citations_exact(assistant, answer)
+    assert 1 <= len(answer.citations) <= 3
+    assert all(len(c.quote) <= 400 for c in answer.citations)
+
+
+def test_every_eval_question_keeps_the_invariant(assistant):
+    rows = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        answer = assistant.ask(row["question"])
+        assert_citations_exact(assistant, answer)
+        assert answer.abstained == (not answer.citations)
+
+
+def test_scraper_noise_is_never_quoted(assistant):
+    for q in ("See the most viewed videos", "ad_1", "What are G1's most viewed videos?"):
+        for c in assistant.ask(q).citations:
+            assert "[ad_" not in c.quote and "most viewed" not in c.quote
+
+
+def test_captions_are_searchable(assistant):
+    answer = assistant.ask("What was found on a balcony in Stepanakert?")
+    assert "remains of a missile" in answer.citations[0].quote
+
+
+def test_off_topic_question_abstains(assistant):
+    answer = assistant.ask("What is the boiling point of mercury?")
+    assert answer.abstained and not answer.citations
+    assert answer.text.startswith("The article does not say")
+
+
+def test_follow_up_uses_history(assistant):
+    first = assistant.ask("Who did Putin invite to Moscow?")
+    history = [
+        {"role": "user", "content": "Who did Putin invite to Moscow?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    answer = assistant.ask("And who will receive the Armenian one?", history=history)
+    assert any("Sergei Lavrov" in c.quote for c in answer.citations[:3])
+    assert_citations_exact(assistant, answer)
+    assert "Putin" in answer.query  # the standalone query carries the earlier question
+
+
+def test_to_dict_is_json(assistant):
+    data = json.loads(json.dumps(assistant.ask("How many people fled their homes?").to_dict()))
+    assert set(data) >= {"text", "citations", "abstained"}
+    assert set(data["citations"][0]) == {"number", "doc_id", "quote", "start", "end", "score"}
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "100,000 characters"), (None, "empty")],
+)
+def test_bad_questions(assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        assistant.ask(question)
+
+
+def test_bad_history(assistant):
+    with pytest.raises(QuestionError, match="history"):
+        assistant.ask("Who?", history="not a list")
+    # odd entries (files, unknown roles) are skipped, not fatal
+    answer = assistant.ask(
+        "Who is the president of Azerbaijan?",
+        history=[{"role": "system", "content": "x"}, {"role": "user", "content": {"file": 1}}],
+    )
+    assert_citations_exact(assistant, answer)
+
+
+def test_empty_documents_are_refused(encoder):
+    with pytest.raises(DocumentError, match="empty"):
+        Assistant.from_texts({"a": "  "}, encoder=encoder)
+    with pytest.raises(DocumentError, match="no text"):
+        Assistant.from_texts({"a": "[ad_1]"}, encoder=encoder)
+
+
+def test_unknown_option_is_refused():
+    with pytest.raises(ValueError, match="unknown option"):
+        Assistant.from_texts({"a": "Text."}, chunk_size=3)
+    with pytest.raises(ValueError, match="chunk_overlap"):
+        Assistant.from_texts({"a": "Text."}, chunk_sentences=2, chunk_overlap=2)
+
+
+def test_from_paths_reuses_rebuilds_and_load_reports_staleness(encoder, tmp_path):
+    doc = tmp_path / "article.txt"
+    shutil.copy(ARTICLE, doc)
+    index_dir = tmp_path / "index"
+    Assistant.from_paths([doc], index_dir, encoder=encoder)
+    created = json.loads((index_dir / "manifest.json").read_text())["created"]
+    manifest_file = (index_dir / "manifest.json").stat().st_ino
+    Assistant.from_paths([doc], index_dir, encoder=encoder)  # up to date: reused
+    assert (index_dir / "manifest.json").stat().st_ino == manifest_file
+
+    doc.write_text(
+        ARTICLE.read_text(encoding="utf-8") + "\nA new closing sentence was added.\n", encoding="utf-8"
+    )
+    with pytest.raises(StaleIndexError, match="has changed"):
+        Assistant.load(index_dir, encoder=encoder)
+    Assistant.from_paths([doc], index_dir, encoder=encoder)  # changed: rebuilt
+    with pytest.raises(StaleIndexError, match="chunk_sentences"):
+        Assistant.load(index_dir, encoder=encoder, chunk_sentences=6)
+    fresh = Assistant.load(index_dir, encoder=encoder)
+    assert "A new closing sentence" in fresh.document("article.txt").text
+    assert json.loads((index_dir / "manifest.json").read_text())["created"] >= created
+
+
+def test_a_bad_file_leaves_the_index_untouched(encoder, tmp_path):
+    index_dir = tmp_path / "index"
+    Assistant.from_paths([ARTICLE], index_dir, encoder=encoder)
+    before = {p.name: p.read_bytes() for p in index_dir.iterdir()}
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(DocumentError):
+        Assistant.from_paths([ARTICLE, bad], index_dir, encoder=encoder)
+    assert {p.name: p.read_bytes() for p in index_dir.iterdir()} == before
+
+
+def test_load_without_index(tmp_path):
+    with pytest.raises(IndexNotFoundError):
+        Assistant.load(tmp_path / "none")
+
+
+def test_several_documents(encoder):
+    assistant = Assistant.from_texts(
+        {
+            "cats.txt": "Cats sleep for sixteen hours a day. They are crepuscular hunters.",
+            "ships.md": "# Ships\n\nThe Titanic sank in April 1912 after striking an iceberg.",
+        },
+        encoder=encoder,
+    )
+    answer = assistant.ask("When did the Titanic sink?")
+    assert answer.citations[0].doc_id == "ships.md"
+    assert_citations_exact(assistant, answer)

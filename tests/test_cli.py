@@ -1,0 +1,56 @@
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ARTICLE, ROOT
+
+
+def citeqa(*args, cwd):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "citeqa.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_index_then_ask_then_json(tmp_path):
+    done = citeqa("index", str(ARTICLE), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "indexed 1 document(s)" in done.stdout and (tmp_path / "index" / "manifest.json").exists()
+
+    asked = citeqa("ask", "Who did Putin invite to Moscow?", cwd=tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    assert "foreign ministers" in asked.stdout and "[1] nagorno-karabakh-ceasefire.txt" in asked.stdout
+
+    as_json = citeqa("ask", "--json", "How many people fled their homes?", cwd=tmp_path)
+    answer = json.loads(as_json.stdout)
+    text = ARTICLE.read_text(encoding="utf-8")
+    assert "70,000" in answer["citations"][0]["quote"]
+    for c in answer["citations"]:
+        assert text[c["start"] : c["end"]] == c["quote"]
+
+
+def test_errors_are_one_line_messages(tmp_path):
+    missing = citeqa("ask", "Who?", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("citeqa: error: no index in index") and "Traceback" not in missing.stderr
+    (tmp_path / "bad.bin.txt").write_bytes(b"\x00\x00")
+    bad = citeqa("index", "bad.bin.txt", cwd=tmp_path)
+    assert bad.returncode == 1 and "binary" in bad.stderr and "Traceback" not in bad.stderr
+    citeqa("index", str(ARTICLE), cwd=tmp_path)
+    empty = citeqa("ask", " ", cwd=tmp_path)
+    assert empty.returncode == 1 and "question is empty" in empty.stderr
+
+
+def test_the_shipped_index_is_current():
+    """index/ in the repository is what `citeqa index` builds for the bundled article."""
+    from citeqa import Assistant
+
+    assistant = Assistant.load(ROOT / "index")
+    assert list(assistant.index.documents) == [ARTICLE.name]
+    assert assistant.document(ARTICLE.name).text == ARTICLE.read_text(encoding="utf-8")

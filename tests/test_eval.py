@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+from conftest import ARTICLE, EVAL_SET
+
+from citeqa.eval import abstention_rates, hit_rank, load_article_set, normalize, run, summarize, threshold_for
+
+
+def test_normalize_follows_squad():
+    assert normalize("The  U.S. Army!") == "us army"
+    assert normalize("“Sergei Lavrov”") == "sergei lavrov"
+
+
+def test_hit_rank():
+    quotes = ["Nothing here.", "Sergei Lavrov will receive him.", "x" * 401 + " Lavrov"]
+    assert hit_rank(quotes, ["Sergei Lavrov"]) == 2
+    assert hit_rank(quotes, ["Lavrov"]) == 2
+    assert hit_rank(quotes[2:], ["Lavrov"]) is None  # too long to count
+    assert hit_rank(quotes[2:], ["Lavrov"], max_chars=None) == 1
+    assert hit_rank(quotes, ["rov"]) is None  # whole words only
+    assert hit_rank(quotes, []) is None
+
+
+def test_abstention_and_threshold():
+    confidence = np.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.6])
+    answerable = np.array([True, True, True, False, False, False])
+    assert abstention_rates(confidence, answerable, 0.5) == (pytest.approx(2 / 3), 0.0)
+    assert threshold_for(confidence, answerable, 0.0) == 0.7
+    assert threshold_for(confidence, answerable, 0.34) == 0.8  # one of three may be refused
+
+
+def test_article_quality_does_not_regress(assistant):
+    """The article's own set, measured with the real model at the default threshold.
+
+    These are floors a little under what is measured today (README, "Quality"), so that a
+    change that makes answers worse fails here. The core issue's bar (hit@1 0.95, hit@3 1.0,
+    abstention 0.9 at 0.05 false abstention, follow-ups 0.95) is not reached yet.
+    """
+    article = load_article_set(EVAL_SET, ARTICLE)
+    summary = summarize(run(assistant, article), assistant.settings.abstain_threshold)
+    assert summary["answerable"] >= 40 and summary["unanswerable"] >= 12
+    assert summary["followup_turns"] >= 10
+    assert summary["citation_validity"] == 1.0
+    assert summary["hit@1"] >= 0.70, summary
+    assert summary["hit@3"] >= 0.80, summary
+    assert summary["followup_hit@3"] >= 0.75, summary
+    assert summary["abstention_unanswerable"] >= 0.15, summary
+    assert summary["false_abstention"] <= 0.15, summary

@@ -1,0 +1,44 @@
+import pytest
+
+from citeqa.errors import DocumentError
+from citeqa.load import html_to_text, load_path
+
+
+def test_txt_and_md_are_read_exactly(tmp_path):
+    text = "Title\r\n\r\nA café costs 3.50 €. Really?\n"
+    for name in ("a.txt", "b.md"):
+        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+        doc = load_path(tmp_path / name)
+        assert doc.text == text and doc.doc_id == name
+
+
+def test_html_keeps_main_text_and_drops_scripts(tmp_path):
+    page = (
+        "<html><head><title>T</title><script>alert(1)</script></head><body><nav>Menu</nav>"
+        "<p>First &amp; foremost.</p><p>Second <b>bold</b> one.</p><footer>Legal</footer></body></html>"
+    )
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    text = load_path(tmp_path / "p.html").text
+    assert "First & foremost." in text and "Second bold one." in text
+    assert "alert" not in text and "Menu" not in text and "Legal" not in text
+    assert html_to_text("<p>a</p><p>b</p>") == "a\n\nb\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("bin.txt", b"\x00\x01\x02abc", "binary"),
+        ("latin.txt", "café".encode("latin-1"), "not UTF-8"),
+        ("empty.txt", b"  \n\n ", "empty"),
+        ("doc.pdf", b"%PDF-1.4", "unsupported file type"),
+    ],
+)
+def test_bad_files_get_clear_errors(tmp_path, name, data, message):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(DocumentError, match=message):
+        load_path(tmp_path / name)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DocumentError, match="no such file"):
+        load_path(tmp_path / "nope.txt")

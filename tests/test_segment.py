@@ -1,0 +1,29 @@
+from citeqa.load import Document
+from citeqa.segment import split_sentences
+
+
+def test_article_sentences_map_back_to_the_raw_text(article_text):
+    sentences = split_sentences(Document("a", article_text))
+    assert len(sentences) > 20
+    for s in sentences:
+        assert article_text[s.start : s.end] == s.text
+    assert not any("[ad_" in s.text or "most viewed" in s.text for s in sentences)
+    assert sum(s.kind == "caption" for s in sentences) == 3
+
+
+def test_abbreviations_initials_decimals_and_quotes():
+    text = (
+        'Mr. J. R. Smith paid $3.50 for it at 9 a.m. on Jan. 5. He said "Go home!" '
+        "Then he left the U.S. for good. Dr. Who agreed."
+    )
+    got = [s.text for s in split_sentences(Document("d", text))]
+    assert got[0] == "Mr. J. R. Smith paid $3.50 for it at 9 a.m. on Jan. 5."
+    assert got[-1] == "Dr. Who agreed."
+    assert 'He said "Go home!"' in got
+
+
+def test_long_run_on_lines_are_cut_at_spaces():
+    text = " ".join(["word"] * 400)
+    sentences = split_sentences(Document("d", text), max_chars=100)
+    assert all(len(s.text) <= 100 for s in sentences)
+    assert " ".join(s.text for s in sentences) == text
