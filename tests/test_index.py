@@ -96,24 +96,26 @@ def test_damaged_files_are_named_with_the_fix(built, encoder, tmp_path, name, da
         store.load(tmp_path / "index", encoder)
 
 
-def test_newer_format_is_refused(built, encoder, tmp_path):
+def _saved_with(built, tmp_path, change):
+    """Save ``built``, then edit its manifest with ``change``."""
     store.save(built, tmp_path / "index")
     path = tmp_path / "index" / "manifest.json"
     manifest = json.loads(path.read_text())
-    manifest["format_version"] = store.FORMAT_VERSION + 1
+    change(manifest)
     path.write_text(json.dumps(manifest))
+    return tmp_path / "index"
+
+
+def test_newer_format_is_refused(built, encoder, tmp_path):
+    folder = _saved_with(built, tmp_path, lambda m: m.update(format_version=store.FORMAT_VERSION + 1))
     with pytest.raises(CorruptIndexError, match="upgrade citeqa"):
-        store.load(tmp_path / "index", encoder)
+        store.load(folder, encoder)
 
 
 def test_another_model_is_refused(built, encoder, tmp_path):
-    store.save(built, tmp_path / "index")
-    path = tmp_path / "index" / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["model"]["sha256"] = "0" * 64
-    path.write_text(json.dumps(manifest))
+    folder = _saved_with(built, tmp_path, lambda m: m["model"].update(sha256="0" * 64))
     with pytest.raises(ModelMismatchError, match="different models"):
-        store.load(tmp_path / "index", encoder)
+        store.load(folder, encoder)
 
 
 def test_stale_reasons(built):
