@@ -1,6 +1,8 @@
+import json
+
 import numpy as np
 import pytest
-from conftest import ARTICLE, EVAL_SET
+from conftest import ARTICLE, EVAL_SET, ROOT
 
 from citeqa.eval import abstention_rates, hit_rank, load_article_set, normalize, run, summarize, threshold_for
 
@@ -45,3 +47,20 @@ def test_article_quality_does_not_regress(assistant):
     assert summary["followup_hit@3"] >= 0.75, summary
     assert summary["abstention_unanswerable"] >= 0.15, summary
     assert summary["false_abstention"] <= 0.15, summary
+
+
+def test_end_to_end_on_a_tiny_squad_file(tmp_path, capsys):
+    from citeqa.eval import main
+
+    out = tmp_path / "report.json"
+    assert main(["--out", str(out), "squad", str(ROOT / "tests" / "data" / "tiny-squad.json")]) == 0
+    table = capsys.readouterr().out
+    assert "| citeqa |" in table and "| hybrid |" in table and "| rag500 |" in table
+    report = json.loads(out.read_text())
+    assert set(report["summary"]) == {"citeqa", "bm25", "dense", "hybrid", "rag500"}
+    citeqa = report["summary"]["citeqa"]
+    assert citeqa["answerable"] == 4 and citeqa["unanswerable"] == 1
+    assert citeqa["citation_validity"] == 1.0
+    assert citeqa["hit@3"] >= 0.75
+    for name, rows in report["records"].items():
+        assert len(rows) == 5, name

@@ -129,6 +129,7 @@ def run(assistant, article: Article) -> list[dict]:
                 "valid": valid,
                 "rank": hit_rank(quotes, q.answers),
                 "rank_any_length": hit_rank(quotes, q.answers, None),
+                "supported": [hit_rank([quote], q.answers, None) is not None for quote in quotes],
                 "seconds": elapsed,
             }
         )
@@ -152,13 +153,15 @@ def summarize(records: list[dict], threshold: float) -> dict:
 
     follow = [r for r in records if r["conversation"] and r["turn"] > 1]
     citations = [v for r in records for v in r["valid"]]
+    supported = [v for r in records if r["answerable"] for v in r["supported"]]
+    reciprocal = [1.0 / r["rank"] if r["rank"] else 0.0 for r in ans]
     seconds = np.array([r["seconds"] for r in records]) * 1000
     return {
         "questions": len(records),
         "answerable": len(ans),
         "unanswerable": int((~answerable).sum()),
-        "hit@1": hits(ans, 1),
-        "hit@3": hits(ans, 3),
+        **{f"hit@{k}": hits(ans, k) for k in range(1, 6)},
+        "mrr": float(np.mean(reciprocal)) if reciprocal else float("nan"),
         "hit@1_answered": hits(ans, 1, gated=True),
         "hit@3_answered": hits(ans, 3, gated=True),
         "hit@1_any_length": hits(ans, 1, "rank_any_length"),
@@ -168,6 +171,10 @@ def summarize(records: list[dict], threshold: float) -> dict:
         "followup_turns": len(follow),
         "followup_hit@3": hits(follow, 3),
         "citation_validity": float(np.mean(citations)) if citations else float("nan"),
+        "citation_precision": float(np.mean(supported)) if supported else float("nan"),
+        "abstention_curve": [
+            [round(t, 2), *abstention_rates(conf, answerable, t)] for t in np.arange(0.0, 1.0001, 0.02)
+        ],
         "mean_quoted_chars": float(np.mean([sum(map(len, r["quotes"])) for r in records])),
         "latency_ms_p50": float(np.percentile(seconds, 50)),
         "latency_ms_p95": float(np.percentile(seconds, 95)),
@@ -230,30 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+TABLE = ("hit@1", "hit@3", "mrr", "hit@1_any_length", "hit@1_answered", "abstention_unanswerable",
+         "false_abstention", "followup_hit@3", "citation_validity", "citation_precision",
+         "mean_quoted_chars", "latency_ms_p50", "latency_ms_p95")  # fmt: skip
+
+
 def table(summary: dict[str, dict]) -> str:
     """A Markdown table of the main metrics, one row per system."""
-    cols = (
-        "hit@1",
-        "hit@3",
-        "hit@1_any_length",
-        "hit@1_answered",
-        "abstention_unanswerable",
-        "false_abstention",
-        "followup_hit@3",
-        "citation_validity",
-        "mean_quoted_chars",
-        "latency_ms_p50",
-    )
-    lines = ["| system | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    lines = ["| system | " + " | ".join(TABLE) + " |", "|---" * (len(TABLE) + 1) + "|"]
     for name, m in summary.items():
-        lines.append(
-            f"| {name} | "
-            + " | ".join(
-                f"{m[c]:.3f}" if c != "mean_quoted_chars" and not c.startswith("latency") else f"{m[c]:.0f}"
-                for c in cols
-            )
-            + " |"
-        )
+        cells = [f"{m[c]:.0f}" if c.startswith(("mean", "latency")) else f"{m[c]:.3f}" for c in TABLE]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
