@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Who did Putin invite to Moscow?
 ARTICLE := data/nagorno-karabakh-ceasefire.txt
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run test lint eval train
+.PHONY: install run ask test lint eval train
 
 $(BIN)/citeqa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +19,22 @@ $(BIN)/citeqa: pyproject.toml
 
 install: $(BIN)/citeqa
 
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
 run: install
+	$(BIN)/python app.py
+
+ask: install
 	$(BIN)/citeqa index $(ARTICLE)
 	$(BIN)/citeqa ask "$(QUESTION)"
 
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 eval: install

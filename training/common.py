@@ -17,17 +17,24 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 SEED = 13
 
 
-def question_rows(article: Article):
-    """For each question: (question, candidate features, labels, signals, assistant)."""
+def question_rows(article: Article, ranked: bool = False):
+    """For each question: (question, candidate features, labels, signals, assistant, scores).
+
+    ``scores`` are the shipped ranker's, exactly as ``Assistant.ask`` computes them, when
+    ``ranked``; otherwise None (the ranker is what is being trained).
+    """
     assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
     queries = [make_query(q.question) for q in article.questions]
     vectors = assistant.encoder.encode([q.text for q in queries])
     for q, query, vector in zip(article.questions, queries, vectors, strict=False):
-        signals = assistant.retriever.search(query, vector)
-        X = sentence_features(signals, assistant.retriever, q.question)
+        if ranked:
+            signals, X, scores = assistant.rank(q.question, query, vector)
+        else:
+            signals = assistant.retriever.search(query, vector)
+            X, scores = sentence_features(signals, assistant.retriever, q.question), None
         texts = [assistant.index.sentences[s].text for s in signals.candidates]
         y = np.array([hit_rank([t], q.answers) is not None for t in texts], dtype=bool)
-        yield q, X, y, signals, assistant
+        yield q, X, y, signals, assistant, scores
 
 
 def standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

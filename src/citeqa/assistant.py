@@ -12,12 +12,13 @@ import numpy as np
 
 from . import index as store
 from .answer import Answer, abstention, quoted
+from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
 from .errors import DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
 from .followup import queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
-from .retrieve import Query, Retriever
+from .retrieve import Query, Retriever, Signals
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Assistant:
         self.settings = settings or Settings()
         self.encoder = encoder or default_encoder()
         self.retriever = Retriever(index, self.settings.top_chunks)
+        self._paragraphs: dict[str, list[Paragraph]] = {}
         self.prior = np.array([-HEADING_PENALTY if s.kind == "heading" else 0.0 for s in index.sentences])
 
     @cached_property
@@ -143,6 +145,13 @@ class Assistant:
         except KeyError:
             raise KeyError(f"no document {doc_id!r}; known: {', '.join(self.index.documents)}") from None
 
+    def paragraph(self, doc_id: str, start: int) -> Paragraph:
+        """The paragraph of document ``doc_id`` that holds offset ``start`` (a quote's context)."""
+        if doc_id not in self._paragraphs:
+            self._paragraphs[doc_id] = paragraphs(self.document(doc_id).text)
+        found = self._paragraphs[doc_id]
+        return next((p for p in found if p.start <= start < p.end), found[-1])
+
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer ``question``, taking earlier turns of ``history`` into account.
 
@@ -181,13 +190,15 @@ class Assistant:
         ]
         return quoted(question, picks, answerable, searches[-1].text)
 
-    def score(self, question: str, query: Query, vector: np.ndarray | None = None):
-        """Candidates, their ranking scores and the answerability of the best one."""
-        if vector is None:
-            vector = self.encoder.encode([query.text])[0]
+    def rank(self, question: str, query: Query, vector: np.ndarray) -> tuple[Signals, np.ndarray, np.ndarray]:
+        """The candidates for ``query``, their features and their ranking scores."""
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
-        scores = self.ranker(X) + self.prior[signals.candidates]
+        return signals, X, self.ranker(X) + self.prior[signals.candidates]
+
+    def score(self, question: str, query: Query, vector: np.ndarray):
+        """Candidates, their ranking scores and the answerability of the best one."""
+        signals, X, scores = self.rank(question, query, vector)
         q = question_features(signals, self.retriever, question, X, scores)
         answerable = 1.0 / (1.0 + math.exp(-float(self.abstainer(q[None, :])[0])))
         return signals, scores, answerable

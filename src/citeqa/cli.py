@@ -85,10 +85,7 @@ def _ask(args) -> int:
     for c in answer.citations:
         print(f"“{c.quote}” [{c.number}]\n")
     for c in answer.citations:
-        para = next(
-            (s.paragraph for s in assistant.index.sentences if s.doc_id == c.doc_id and s.start == c.start),
-            "?",
-        )
+        para = assistant.paragraph(c.doc_id, c.start).number
         print(f"[{c.number}] {c.doc_id}, paragraph {para}, characters {c.start}–{c.end}")
     return 0
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 # The answerability at which at most 5 % of the answerable questions of the fitting half of
-# squad2-dev16 are refused (training/fit_abstention.py prints it; see the README).
-DEFAULT_ABSTAIN_THRESHOLD = 0.2572
+# squad2-dev16 are refused, stored with the model by training/fit_abstention.py.
+DEFAULT_ABSTAIN_THRESHOLD = json.loads((Path(__file__).parent / "models" / "answerability.json").read_text())[
+    "default_threshold"
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,290 @@
+"""citeqa's chat: a thin Gradio layer over citeqa.Assistant (every answer comes from it).
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--username U --password P]
+
+Each option can also come from CITEQA_HOST, CITEQA_PORT, CITEQA_USERNAME, CITEQA_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio and huggingface_hub are imported: no analytics, no hub look-ups.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import argparse  # noqa: E402
+import html  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections import OrderedDict  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from citeqa import Answer, Assistant, CiteqaError  # noqa: E402
+from citeqa.answer import escape_markdown  # noqa: E402
+from citeqa.load import SUFFIXES, load_path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+ARTICLE = ROOT / "data" / "nagorno-karabakh-ceasefire.txt"
+INDEX = ROOT / "index"
+MAX_FILES = 10
+MAX_FILE_BYTES = 2 * 1024 * 1024
+PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints; /ask is
+MAX_UPLOAD_SESSIONS = 32  # uploaded collections kept in memory, least recently used dropped
+EXAMPLES = [
+    "Who did Putin invite to Moscow?",
+    "How many people fled their homes?",
+    "What was found on a balcony in Stepanakert?",
+    "Who won the war?",
+]
+CSS = """
+.citeqa-source { border-left: 3px solid #f5b301; padding: 0.3em 0.8em; margin-bottom: 0.8em; }
+.citeqa-source .where { font-size: 0.85em; opacity: 0.8; margin-bottom: 0.3em; }
+.citeqa-source p { white-space: pre-wrap; margin: 0; }
+.citeqa-source mark { background: #ffe58a; color: #000; padding: 0 0.1em; }
+#citeqa-chat code { cursor: pointer; }
+"""
+# Clicking a citation marker (rendered as inline code "[n]") in the chat picks it in the panel.
+JS = """
+() => {
+  document.addEventListener('click', (e) => {
+    const code = e.target.closest('#citeqa-chat code');
+    const m = code && code.textContent.trim().match(/^\\[(\\d+)\\]$/);
+    if (!m) return;
+    const box = document.querySelector('#citeqa-pick input[value="' + m[1] + '"]');
+    if (box) box.click();
+  });
+}
+"""
+
+
+class Collections:
+    """Per-session uploaded documents, each an in-memory Assistant; bounded, thread-safe."""
+
+    def __init__(self, default: Assistant) -> None:
+        self.default = default
+        self._items: OrderedDict[str, Assistant] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str | None) -> Assistant:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return self.default
+
+    def add(self, assistant: Assistant) -> str:
+        key = uuid.uuid4().hex
+        with self._lock:
+            self._items[key] = assistant
+            while len(self._items) > MAX_UPLOAD_SESSIONS:
+                self._items.popitem(last=False)
+        return key
+
+
+def show_message(answer: Answer) -> str:
+    """The chat text of an answer: quotes as block quotes, markers as clickable `[n]`."""
+    if answer.abstained:
+        return escape_markdown(answer.text)
+    return "\n>\n".join(f"> {escape_markdown(c.quote)} `[{c.number}]`" for c in answer.citations)
+
+
+def show_sources(assistant: Assistant, answer: dict | None, pick: str | None = None) -> str:
+    """Each cited passage in its paragraph, the quote highlighted; all shown as text, not HTML."""
+    if not answer:
+        return "<p>Sources of the latest answer appear here.</p>"
+    if not answer["citations"]:
+        return "<p>No sources: the documents do not answer this question.</p>"
+    blocks = []
+    for c in answer["citations"]:
+        if pick and pick != str(c["number"]):
+            continue
+        para = assistant.paragraph(c["doc_id"], c["start"])
+        text = assistant.document(c["doc_id"]).text
+        before, quote, after = (text[para.start : c["start"]], text[c["start"] : c["end"]],
+                                text[c["end"] : max(para.end, c["end"])])  # fmt: skip
+        blocks.append(
+            f'<div class="citeqa-source" id="citeqa-source-{c["number"]}">'
+            f'<div class="where">[{c["number"]}] {html.escape(c["doc_id"])} · paragraph {para.number} · '
+            f"characters {c['start']}–{c['end']}</div>"
+            f"<p>{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}</p></div>"
+        )
+    return "\n".join(blocks)
+
+
+def collection_status(assistant: Assistant, seconds: float | None = None) -> str:
+    counts = assistant.index.manifest["counts"]
+    names = ", ".join(escape_markdown(d) for d in assistant.index.documents)
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    return (f"Indexed {counts['documents']} document(s) ({names}): {counts['sentences']} sentences, "
+            f"{counts['chunks']} chunks{took}.")  # fmt: skip
+
+
+def read_uploads(files: list) -> list:
+    """The uploaded files as Documents; a clear CiteqaError-style message for anything wrong."""
+    if not files:
+        raise ValueError("Choose one or more .txt, .md or .html files first.")
+    if len(files) > MAX_FILES:
+        raise ValueError(f"{len(files)} files is too many: upload at most {MAX_FILES} at a time.")
+    docs = []
+    for f in files:
+        path = Path(f if isinstance(f, str) else f.name)
+        shown = path.name
+        if path.suffix.lower() not in SUFFIXES:
+            raise ValueError(f"{shown}: unsupported file type; citeqa reads {', '.join(SUFFIXES)}.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{shown}: over the {MAX_FILE_BYTES // 2**20} MB limit per file.")
+        try:
+            docs.append(load_path(path))
+        except CiteqaError as e:  # name the file as the user knows it, not the server's copy
+            raise ValueError(str(e).replace(str(path), shown)) from None
+    return docs
+
+
+def build(default: Assistant) -> gr.Blocks:
+    collections = Collections(default)
+
+    def respond(question: str, messages: list, history: list, answers: list, key: str | None):
+        question = (question or "").strip()
+        if not question:
+            return "", messages, history, answers, gr.skip(), gr.skip()
+        assistant = collections.get(key)
+        try:
+            answer = assistant.ask(question, history=history)
+            reply, record = show_message(answer), answer.to_dict()
+        except CiteqaError as e:
+            reply, record = f"⚠️ {escape_markdown(str(e))}", None
+        messages = [*messages, {"role": "user", "content": escape_markdown(question)},
+                    {"role": "assistant", "content": reply}]  # fmt: skip
+        if record is not None:
+            history = [*history, {"role": "user", "content": question},
+                       {"role": "assistant", "content": answer.text}]  # fmt: skip
+        answers = [*answers, record]
+        return "", messages, history, answers, *panel(assistant, record)
+
+    def panel(assistant: Assistant, record: dict | None):
+        numbers = [str(c["number"]) for c in record["citations"]] if record else []
+        return (show_sources(assistant, record),
+                gr.Radio(choices=numbers, value=None, visible=bool(numbers)))  # fmt: skip
+
+    def pick(number: str | None, answers: list, selected: int | None, key: str | None):
+        record = current_answer(answers, selected)
+        return show_sources(collections.get(key), record, number)
+
+    def current_answer(answers: list, selected: int | None) -> dict | None:
+        if selected is not None and 0 <= selected < len(answers):
+            return answers[selected]
+        return answers[-1] if answers else None
+
+    def select(evt: gr.SelectData, answers: list, key: str | None):
+        turn = evt.index // 2 if isinstance(evt.index, int) else evt.index[0] // 2
+        record = current_answer(answers, turn)
+        return turn, *panel(collections.get(key), record)
+
+    def clear():
+        return [], [], [], None, *panel(default, None)
+
+    def use_uploads(files: list):
+        started = time.perf_counter()
+        try:
+            assistant = Assistant.from_texts({d.doc_id: d.text for d in read_uploads(files)},
+                                             encoder=default.encoder)  # fmt: skip
+        except (CiteqaError, ValueError, OSError) as e:
+            return gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 7
+        key = collections.add(assistant)
+        status = collection_status(assistant, time.perf_counter() - started) + " Ask about them below."
+        return (key, status, *clear(), documents_update(assistant))
+
+    def use_article():
+        return (None, "Back to the bundled article. " + collection_status(default),
+                *clear(), documents_update(default))  # fmt: skip
+
+    def documents_update(assistant: Assistant):
+        ids = list(assistant.index.documents)
+        return gr.Dropdown(choices=ids, value=ids[0])
+
+    def read_document(doc_id: str | None, key: str | None) -> str:
+        assistant = collections.get(key)
+        return assistant.document(doc_id).text if doc_id in assistant.index.documents else ""
+
+    with gr.Blocks(title="citeqa") as demo:
+        key = gr.State(None)
+        history = gr.State([])
+        answers = gr.State([])
+        selected = gr.State(None)
+        gr.Markdown("# citeqa\nAsk about the article: every answer quotes it word for word, "
+                    "with citations you can check.")  # fmt: skip
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(elem_id="citeqa-chat", height=480, buttons=["copy"],
+                                      label="Chat", sanitize_html=True)  # fmt: skip
+                    question = gr.Textbox(placeholder="Ask a question about the article…",
+                                          show_label=False, elem_id="citeqa-question")  # fmt: skip
+                    with gr.Row():
+                        send = gr.Button("Ask", variant="primary", elem_id="citeqa-ask")
+                        clear_button = gr.Button("Clear chat", elem_id="citeqa-clear")
+                    gr.Examples(EXAMPLES, inputs=question, label="Example questions")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    picker = gr.Radio(choices=[], label="Citation", visible=False, elem_id="citeqa-pick")
+                    sources = gr.HTML(show_sources(default, None), elem_id="citeqa-sources")
+        with gr.Tab("Documents"):
+            status = gr.Markdown(collection_status(default), elem_id="citeqa-status")
+            files = gr.File(file_count="multiple", file_types=list(SUFFIXES),
+                            label=f"Your documents (.txt, .md, .html; at most {MAX_FILES} files of "
+                                  f"{MAX_FILE_BYTES // 2**20} MB)", elem_id="citeqa-files")  # fmt: skip
+            with gr.Row():
+                use = gr.Button("Chat about these documents", variant="primary", elem_id="citeqa-use")
+                back = gr.Button("Back to the bundled article", elem_id="citeqa-back")
+            ids = list(default.index.documents)
+            doc_pick = gr.Dropdown(choices=ids, value=ids[0], label="Read a document")
+            doc_text = gr.Textbox(default.document(ids[0]).text, lines=20, max_lines=40,
+                                  interactive=False, show_label=False, elem_id="citeqa-document")  # fmt: skip
+
+        chat_outputs = [question, chat, history, answers, sources, picker]
+        question.submit(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
+        send.click(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
+        picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)
+        chat.select(select, [answers, key], [selected, sources, picker], **PRIVATE)
+        reset = [chat, history, answers, selected, sources, picker]
+        clear_button.click(clear, None, reset, **PRIVATE)
+        chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
+        use.click(use_uploads, files, [key, status, *reset, doc_pick], **PRIVATE)
+        back.click(use_article, None, [key, status, *reset, doc_pick], **PRIVATE)
+        doc_pick.change(read_document, [doc_pick, key], doc_text, **PRIVATE)
+
+        def api_ask(question: str, history: list[dict] | None = None) -> dict:
+            """Ask the bundled article; returns the Answer as JSON (citations with offsets)."""
+            try:
+                return default.ask(question, history=history or []).to_dict()
+            except CiteqaError as e:
+                return {"error": str(e)}
+
+        gr.api(api_ask, api_name="ask")
+    return demo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="citeqa's chat UI")
+    parser.add_argument("--host", default=os.environ.get("CITEQA_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CITEQA_PORT", "7860")))
+    parser.add_argument("--username", default=os.environ.get("CITEQA_USERNAME"))
+    parser.add_argument("--password", default=os.environ.get("CITEQA_PASSWORD"))
+    args = parser.parse_args()
+    if bool(args.username) != bool(args.password):
+        parser.error("give both --username and --password, or neither")
+    assistant = Assistant.from_paths([ARTICLE], INDEX)  # reuses index/ unless it is stale
+    assistant.encoder.encode(["warm up"])  # load the model now, so the first answer is quick
+    build(assistant).launch(
+        server_name=args.host, server_port=args.port, share=False,
+        auth=(args.username, args.password) if args.username else None,
+        max_file_size=MAX_FILE_BYTES, footer_links=["api"], css=CSS, js=JS,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
