@@ -38,8 +38,10 @@ test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 eval: install
-	$(BIN)/citeqa eval article eval/article_qa.jsonl $(ARTICLE)
-	$(BIN)/citeqa eval squad ../shared/benchmarks/squad2-dev16.json --split report
+	$(BIN)/citeqa eval --out results/article article eval/article_qa.jsonl $(ARTICLE)
+	$(BIN)/citeqa eval --out results/squad2-dev16 squad ../shared/benchmarks/squad2-dev16.json
+	$(BIN)/citeqa eval --out results/squad2-dev16-report --threshold 0.3271 --systems citeqa \
+		squad ../shared/benchmarks/squad2-dev16.json --split report
 
 train: install
 	cd training && ../$(BIN)/python train_ranker.py && ../$(BIN)/python fit_abstention.py

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import numpy as np
@@ -52,11 +53,30 @@ def test_article_quality_does_not_regress(assistant):
 def test_end_to_end_on_a_tiny_squad_file(tmp_path, capsys):
     from citeqa.eval import main
 
-    out = tmp_path / "report.json"
-    assert main(["--out", str(out), "squad", str(ROOT / "tests" / "data" / "tiny-squad.json")]) == 0
+    out = tmp_path / "report"
+    data = ROOT / "tests" / "data" / "tiny-squad.json"
+    assert (
+        main(["--out", str(out), "squad", str(data), "--limit-articles", "2", "--limit-questions", "3"]) == 0
+    )
     table = capsys.readouterr().out
     assert "| citeqa |" in table and "| hybrid |" in table and "| rag500 |" in table
-    report = json.loads(out.read_text())
+    assert sorted(p.name for p in out.iterdir()) == [
+        "abstention.png",
+        "hit_at_k.png",
+        "records.jsonl",
+        "report.json",
+        "report.md",
+    ]
+    assert (out / "hit_at_k.png").read_bytes().startswith(b"\x89PNG")
+    report = json.loads((out / "report.json").read_text())
+    assert report["dataset"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert report["versions"]["faiss-cpu"] and report["settings"]["abstain_threshold"] > 0
+    assert table.strip() in (out / "report.md").read_text()
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(records) == 5 * 5  # five systems, five questions
+    report["records"] = {}
+    for row in records:
+        report["records"].setdefault(row["system"], []).append(row)
     assert set(report["summary"]) == {"citeqa", "bm25", "dense", "hybrid", "rag500"}
     citeqa = report["summary"]["citeqa"]
     assert citeqa["answerable"] == 4 and citeqa["unanswerable"] == 1
@@ -64,3 +84,35 @@ def test_end_to_end_on_a_tiny_squad_file(tmp_path, capsys):
     assert citeqa["hit@3"] >= 0.75
     for name, rows in report["records"].items():
         assert len(rows) == 5, name
+
+
+def _record(answers, quotes, confidence=0.9, conversation=None, turn=0):
+    return {"answerable": bool(answers), "conversation": conversation, "turn": turn, "confidence": confidence,
+            "quotes": quotes, "valid": [True] * len(quotes),
+            "rank": hit_rank(quotes, answers), "rank_any_length": hit_rank(quotes, answers, None),
+            "supported": [hit_rank([q], answers, None) is not None for q in quotes],
+            "seconds": 0.01}  # fmt: skip
+
+
+def test_summarize_on_hand_made_records():
+    long = "x " * 250 + "Paris"
+    records = [
+        _record(["Paris"], ["Paris is the capital.", "Lyon."]),  # hit at 1
+        _record(["Lyon"], ["Paris.", "Nice.", "Lyon is big."]),  # hit at 3
+        _record(["Paris"], [long]),  # only without the length cap
+        _record([], ["Paris."], confidence=0.1),  # unanswerable, abstained at 0.5
+        _record([], ["Nice."], confidence=0.8),  # unanswerable, answered
+        _record(["Rome"], ["Rome."], conversation="c", turn=1),
+        _record(["Milan"], ["Turin."], conversation="c", turn=2),
+    ]
+    m = summarize(records, threshold=0.5)
+    assert m["answerable"] == 3 and m["unanswerable"] == 2
+    assert m["hit@1"] == pytest.approx(1 / 3) and m["hit@3"] == pytest.approx(2 / 3)
+    assert m["mrr"] == pytest.approx((1 + 1 / 3 + 0) / 3)
+    assert m["hit@1_any_length"] == pytest.approx(2 / 3)
+    assert m["abstention_unanswerable"] == 0.5 and m["false_abstention"] == 0.0
+    assert m["followup_turns"] == 1 and m["followup_hit@3"] == 0.0
+    assert m["followup_hit@3_by_turn"] == {1: 1.0, 2: 0.0}
+    # of the 8 quotes given to answerable questions (conversations included), 4 hold a gold answer
+    assert m["citation_precision"] == pytest.approx(4 / 8)
+    assert m["abstention_curve"][0] == [0.0, 0.0, 0.0]

@@ -1,9 +1,14 @@
 """Measure citeqa on question-answering data: SQuAD-format benchmarks and the article's own set.
 
-Usage::
+Usage (``citeqa eval`` is the same)::
 
-    python -m citeqa.eval squad ../shared/benchmarks/squad2-dev16.json [--split report]
-    python -m citeqa.eval article eval/article_qa.jsonl data/nagorno-karabakh-ceasefire.txt
+    python -m citeqa.eval --out results/squad squad ../shared/benchmarks/squad2-dev16.json
+    python -m citeqa.eval --out results/article article eval/article_qa.jsonl \\
+        data/nagorno-karabakh-ceasefire.txt
+
+``--out DIR`` writes report.md, report.json (settings, versions, dataset hash, every metric),
+records.jsonl (every question's answer) and two plots: hit@k for k = 1..5 of each system, and
+the abstention trade-off as the threshold moves.
 
 A hit at k: one of the first k citations has a quote of at most 400 characters that contains a
 gold answer (both SQuAD-normalised). Unanswerable questions should abstain.
@@ -12,7 +17,10 @@ gold answer (both SQuAD-normalised). Unanswerable questions should abstain.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import platform
 import re
 import string
 import sys
@@ -22,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 MAX_QUOTE_CHARS = 400
 
@@ -165,11 +174,21 @@ def summarize(records: list[dict], threshold: float) -> dict:
         "hit@1_answered": hits(ans, 1, gated=True),
         "hit@3_answered": hits(ans, 3, gated=True),
         "hit@1_any_length": hits(ans, 1, "rank_any_length"),
+        "hit@3_any_length": hits(ans, 3, "rank_any_length"),
+        "mrr_any_length": float(
+            np.mean([1.0 / r["rank_any_length"] if r["rank_any_length"] else 0.0 for r in ans])
+        )
+        if ans
+        else float("nan"),  # fmt: skip
         "threshold": threshold,
         "abstention_unanswerable": caught,
         "false_abstention": false,
         "followup_turns": len(follow),
         "followup_hit@3": hits(follow, 3),
+        "followup_hit@3_by_turn": {
+            turn: hits([r for r in records if r["conversation"] and r["turn"] == turn], 3)
+            for turn in sorted({r["turn"] for r in records if r["conversation"]})
+        },
         "citation_validity": float(np.mean(citations)) if citations else float("nan"),
         "citation_precision": float(np.mean(supported)) if supported else float("nan"),
         "abstention_curve": [
@@ -197,8 +216,11 @@ def main(argv: list[str] | None = None) -> int:
         help="fit: even-numbered articles (used to fit the answerability model); "
         "report: odd-numbered ones (never used for fitting)",
     )
-    squad.add_argument("--articles", type=int, default=None, help="at most this many articles")
-    squad.add_argument("--questions", type=int, default=None, help="at most this many per article")
+    squad.add_argument(
+        "--limit-articles", dest="articles", type=int, default=None, help="at most this many articles"
+    )
+    squad.add_argument("--limit-questions", dest="questions", type=int, default=None,
+                       help="at most this many questions per article")  # fmt: skip
     art = sub.add_parser("article", help="the article's own evaluation set")
     art.add_argument("path")
     art.add_argument("article")
@@ -208,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         default="citeqa," + ",".join(SYSTEMS),
         help="comma-separated: citeqa and the baselines " + ", ".join(SYSTEMS),
     )
-    parser.add_argument("--out", help="write every record and the summary to this JSON file")
+    parser.add_argument("--out", help="folder for the report, the records and the plots")
     args = parser.parse_args(argv)
 
     if args.dataset == "squad":
@@ -221,20 +243,103 @@ def main(argv: list[str] | None = None) -> int:
     else:
         articles = [load_article_set(args.path, args.article)]
     systems = args.systems.split(",")
+    unknown = set(systems) - {"citeqa", *SYSTEMS}
+    if unknown:
+        parser.error(f"unknown system(s) {', '.join(sorted(unknown))}")
     records: dict[str, list[dict]] = {name: [] for name in systems}
-    for i, article in enumerate(articles, 1):
+    progress = tqdm(total=sum(len(a.questions) for a in articles) * len(systems), unit="question",
+                    disable=None, file=sys.stderr)  # fmt: skip
+    for article in articles:
         assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
+        progress.set_description(article.title[:30])
         for name in systems:
             system = assistant if name == "citeqa" else Baseline(name, assistant.index, assistant.encoder)
             records[name] += run(system, article)
-        print(f"[{i}/{len(articles)}] {article.title}: {len(article.questions)} questions", file=sys.stderr)
+            progress.update(len(article.questions))
+    progress.close()
     summary = {
         name: summarize(rows, args.threshold if name == "citeqa" else 0.0) for name, rows in records.items()
     }
     print(table(summary))
     if args.out:
-        Path(args.out).write_text(json.dumps({"summary": summary, "records": records}, indent=1))
+        meta = {
+            "command": "citeqa eval " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "dataset": {"path": str(args.path), "sha256": file_sha256(args.path), "articles": len(articles),
+                        "questions": sum(len(a.questions) for a in articles)},
+            "settings": {**Settings(abstain_threshold=args.threshold).to_dict(), **vars(args)},
+            "model": assistant.index.manifest["model"],
+            "versions": assistant.index.manifest["versions"],
+            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }  # fmt: skip
+        write_report(Path(args.out), meta, summary, records)
+        print(f"report written to {args.out}/", file=sys.stderr)
     return 0
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_report(out: Path, meta: dict, summary: dict, records: dict) -> None:
+    """report.json, report.md, records.jsonl and the two plots, in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps({**meta, "summary": summary}, indent=1))
+    with open(out / "records.jsonl", "w", encoding="utf-8") as f:
+        for name, rows in records.items():
+            for row in rows:
+                f.write(json.dumps({"system": name, **row}, ensure_ascii=False) + "\n")
+    citeqa = summary.get("citeqa")
+    lines = [f"# citeqa evaluation: {Path(meta['dataset']['path']).name}", "",
+             f"`{meta['command']}`", "",
+             f"{meta['dataset']['articles']} articles, {meta['dataset']['questions']} questions "
+             f"(sha256 {meta['dataset']['sha256'][:12]}…); model {meta['model']['name']}; "
+             f"{meta['created']}.", "", table(summary), ""]  # fmt: skip
+    if citeqa:
+        lines += ["Abstention trade-off of citeqa (threshold: share of unanswerable questions "
+                  "abstained on, share of answerable ones refused):", "",
+                  "| threshold | abstention | false abstention |", "|---|---|---|"]  # fmt: skip
+        lines += [f"| {t:.2f} | {a:.3f} | {f:.3f} |" for t, a, f in citeqa["abstention_curve"][::5]]
+        if citeqa["followup_turns"]:
+            by_turn = ", ".join(f"turn {t}: {v:.3f}" for t, v in citeqa["followup_hit@3_by_turn"].items())
+            lines += ["", f"Follow-up conversations, hit@3 per turn: {by_turn}."]
+    lines += ["", "![hit@k](hit_at_k.png)", "", "![abstention](abstention.png)", ""]
+    (out / "report.md").write_text("\n".join(lines))
+    plot(summary, out)
+
+
+def plot(summary: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, m in summary.items():
+        ax.plot(range(1, 6), [m[f"hit@{k}"] for k in range(1, 6)], marker="o", label=name)
+    ax.set(xlabel="k (citations looked at)", ylabel="hit@k", xticks=range(1, 6), ylim=(0, 1),
+           title="A quote of at most 400 characters holds the answer")  # fmt: skip
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "hit_at_k.png", dpi=120)
+    plt.close(fig)
+    if "citeqa" not in summary:
+        return
+    m = summary["citeqa"]
+    curve = np.array(m["abstention_curve"], dtype=float)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(curve[:, 2], curve[:, 1], marker=".")
+    caught, false = m["abstention_unanswerable"], m["false_abstention"]
+    ax.scatter([false], [caught], color="red", zorder=3, label=f"threshold {m['threshold']:.3f}")
+    ax.set(xlabel="false abstention (answerable questions refused)",
+           ylabel="abstention on unanswerable questions", xlim=(0, 1), ylim=(0, 1),
+           title="citeqa: abstention as the threshold moves")  # fmt: skip
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "abstention.png", dpi=120)
+    plt.close(fig)
 
 
 TABLE = ("hit@1", "hit@3", "mrr", "hit@1_any_length", "hit@1_answered", "abstention_unanswerable",
