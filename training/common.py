@@ -24,6 +24,10 @@ def question_rows(article: Article, ranked: bool = False):
     ``ranked``; otherwise None (the ranker is what is being trained).
     """
     assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
+    for q in article.questions:
+        # As Assistant.ask does: many SQuAD 2.0 unanswerable questions start with a space, a
+        # tell that the answerability model must not learn.
+        q.question = q.question.strip()
     queries = [make_query(q.question) for q in article.questions]
     vectors = assistant.encoder.encode([q.text for q in queries])
     for q, query, vector in zip(article.questions, queries, vectors, strict=False):

@@ -4,8 +4,9 @@ SQuAD 2.0's unanswerable questions are the only real ones available, and they ar
 we report on, so the file is split by article: the even-numbered articles of squad2-dev16.json
 (the "fit" split) train the classifier and choose the threshold; the odd-numbered ones (the
 "report" split) are never looked at here. The default threshold (stored with the model, read
-by citeqa.Settings) is the one at which at most 5 % of the fit split's answerable questions
-are refused; the thresholds for 2, 10 and 20 % are stored beside it.
+by citeqa.Settings) is the one at which at most 2 % of the fit split's answerable questions
+are refused: a wrong quote can be checked, a wrong refusal hides the answer. The thresholds
+for 5, 10 and 20 % are stored beside it.
 
 ``--synthetic N`` adds unanswerable questions made from N SQuADShifts articles: half of their
 questions asked with the sentences that answer them (and their neighbours) taken out. It was
@@ -29,7 +30,7 @@ from citeqa.eval import load_squad, threshold_for
 from citeqa.rank import MODELS, QUESTION_FEATURES, LinearModel, question_features
 
 # The default threshold refuses at most this share of the fit split's answerable questions.
-DEFAULT_FALSE_ABSTENTION = 0.05
+DEFAULT_FALSE_ABSTENTION = 0.02
 
 
 def main() -> None:

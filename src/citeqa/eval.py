@@ -203,6 +203,7 @@ def summarize(records: list[dict], threshold: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     from .assistant import Assistant
     from .baselines import SYSTEMS, Baseline
+    from .rank import MODELS
     from .settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m citeqa.eval", description=__doc__.split("\n\n")[0])
@@ -224,7 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     art = sub.add_parser("article", help="the article's own evaluation set")
     art.add_argument("path")
     art.add_argument("article")
-    parser.add_argument("--threshold", type=float, default=Settings().abstain_threshold)
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=Settings().abstain_threshold,
+        help="abstention threshold for citeqa (default: the shipped one)",
+    )
+    parser.add_argument("--fit-false-abstention", type=float, default=None, metavar="RATE",
+                        help="use instead the threshold stored with the answerability model for "
+                             "this false-abstention rate on the fit split (0.02, 0.05, 0.10, 0.20)")  # fmt: skip
     parser.add_argument(
         "--systems",
         default="citeqa," + ",".join(SYSTEMS),
@@ -232,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", help="folder for the report, the records and the plots")
     args = parser.parse_args(argv)
+    if args.fit_false_abstention is not None:
+        curve = json.loads((MODELS / "answerability.json").read_text())["fit_split_curve"]
+        if f"{args.fit_false_abstention:.2f}" not in curve:
+            parser.error(f"--fit-false-abstention must be one of {', '.join(curve)}")
+        args.threshold = curve[f"{args.fit_false_abstention:.2f}"]["threshold"]
 
     if args.dataset == "squad":
         articles = load_squad(args.path)
