@@ -232,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         help="abstention threshold for citeqa (default: the shipped one)",
     )
     parser.add_argument("--fit-false-abstention", type=float, default=None, metavar="RATE",
-                        help="use instead the threshold stored with the answerability model for "
-                             "this false-abstention rate on the fit split (0.02, 0.05, 0.10, 0.20)")  # fmt: skip
+                        help="use instead the threshold stored with the answerability model "
+                             "for this false-abstention rate on the fit split "
+                             "(0.02, 0.05, 0.10, 0.20)")  # fmt: skip
     parser.add_argument(
         "--systems",
         default="citeqa," + ",".join(SYSTEMS),
