@@ -144,3 +144,12 @@ def test_several_documents(encoder):
     answer = assistant.ask("When did the Titanic sink?")
     assert answer.citations[0].doc_id == "ships.md"
     assert_citations_exact(assistant, answer)
+
+
+def test_from_paths_rebuilds_a_damaged_index(encoder, tmp_path):
+    index_dir = tmp_path / "index"
+    Assistant.from_paths([ARTICLE], index_dir, encoder=encoder)
+    (index_dir / "sentences.jsonl").write_text("{not json", encoding="utf-8")
+    assistant = Assistant.from_paths([ARTICLE], index_dir, encoder=encoder)
+    assert_citations_exact(assistant, assistant.ask("Who did Putin invite to Moscow?"))
+    Assistant.load(index_dir, encoder=encoder)  # the rebuilt index is whole again

@@ -14,7 +14,7 @@ from . import index as store
 from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
-from .errors import DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
+from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
 from .followup import queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
@@ -100,7 +100,7 @@ class Assistant:
                 log.info("rebuilding %s: %s", index_dir, "; ".join(reasons) or "another model")
             except IndexNotFoundError:
                 pass
-            except Exception as e:  # a damaged index is rebuilt, not fatal
+            except CiteqaError as e:  # a damaged index is rebuilt, not fatal
                 log.warning("rebuilding %s: %s", index_dir, e)
         index = store.build(docs, settings, encoder)
         store.save(index, index_dir)
