@@ -1,0 +1,85 @@
+"""Odd input, crashes and threads: the quote invariant and the index survive all of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import ARTICLE, ROOT, assert_citations_exact
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from citeqa import Assistant, DocumentError
+
+ODD = st.sampled_from(
+    ["e\u0301", "👩‍👩‍👧", "שלום עולם.", "مرحبا.", "\x00", "\x07", "\r\n", "\n\n", "\t", "[ad_1]",
+     "Dr. J. R. Smith paid 3.50.", "“Quoted!” he said.", "x" * 900, " "]
+)  # fmt: skip
+TEXTS = st.lists(st.one_of(ODD, st.text(max_size=60)), max_size=25).map("".join)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=TEXTS, question=st.text(min_size=1, max_size=200))
+def test_any_document_and_question_keep_the_invariant(encoder, doc, question):
+    try:
+        assistant = Assistant.from_texts({"doc.txt": doc}, encoder=encoder)
+    except DocumentError as e:  # empty, or nothing but noise: refused with a clear message
+        assert "empty" in str(e) or "no text to index" in str(e)
+        return
+    for s in assistant.index.sentences:
+        assert doc[s.start : s.end] == s.text and len(s.text) <= 400
+    if not question.strip():
+        return
+    assert_citations_exact(assistant, assistant.ask(question))
+
+
+def test_concurrent_questions_get_the_single_threaded_answers(assistant):
+    lines = (ROOT / "eval" / "article_qa.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines]
+    alone = [assistant.ask(q).to_dict() for q in questions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda q: assistant.ask(q).to_dict(), questions * 2))
+    assert together == alone * 2
+
+
+def test_killing_the_indexer_never_leaves_a_broken_index(tmp_path, encoder):
+    """SIGKILL `citeqa index --rebuild` at random moments: the old index always loads."""
+    big = tmp_path / "big.txt"
+    big.write_text(ARTICLE.read_text(encoding="utf-8") * 12, encoding="utf-8")
+    index_dir = tmp_path / "index"
+    Assistant.from_paths([ARTICLE], index_dir, encoder=encoder)
+    rng = random.Random(7)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    survived = 0
+    for _ in range(8):
+        command = [
+            sys.executable,
+            "-m",
+            "citeqa.cli",
+            "index",
+            "--rebuild",
+            str(big),
+            "--index-dir",
+            str(index_dir),
+        ]
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 12.0))
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        loaded = Assistant.load(index_dir, encoder=encoder)  # never half-written
+        assert list(loaded.documents[0].doc_id for _ in [0]) in (
+            ["nagorno-karabakh-ceasefire.txt"],
+            ["big.txt"],
+        )
+        assert_citations_exact(loaded, loaded.ask("Who did Putin invite to Moscow?"))
+        survived += not finished
+    assert survived >= 4  # most kills landed while the indexer was still running
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".index.tmp-")]
+    assert len(leftovers) <= 8  # a killed writer may leave its temporary folder, never a broken index
