@@ -324,37 +324,42 @@ def write_report(out: Path, meta: dict, summary: dict, records: dict) -> None:
 
 
 def plot(summary: dict, out: Path) -> None:
+    """hit_at_k.png for every system; abstention.png, the trade-off curve of citeqa."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, m in summary.items():
-        ax.plot(range(1, 6), [m[f"hit@{k}"] for k in range(1, 6)], marker="o", label=name)
-    ax.set(xlabel="k (citations looked at)", ylabel="hit@k", xticks=range(1, 6), ylim=(0, 1),
+    def figure(path: Path, draw, **labels) -> None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        draw(ax)
+        ax.set(**labels)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+    def hits(ax) -> None:
+        for name, m in summary.items():
+            ax.plot(range(1, 6), [m[f"hit@{k}"] for k in range(1, 6)], marker="o", label=name)
+
+    figure(out / "hit_at_k.png", hits, xlabel="k (citations looked at)", ylabel="hit@k",
+           xticks=range(1, 6), ylim=(0, 1),
            title="A quote of at most 400 characters holds the answer")  # fmt: skip
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "hit_at_k.png", dpi=120)
-    plt.close(fig)
     if "citeqa" not in summary:
         return
     m = summary["citeqa"]
-    curve = np.array(m["abstention_curve"], dtype=float)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(curve[:, 2], curve[:, 1], marker=".")
-    caught, false = m["abstention_unanswerable"], m["false_abstention"]
-    ax.scatter([false], [caught], color="red", zorder=3, label=f"threshold {m['threshold']:.3f}")
-    ax.set(xlabel="false abstention (answerable questions refused)",
+
+    def tradeoff(ax) -> None:
+        curve = np.array(m["abstention_curve"], dtype=float)
+        ax.plot(curve[:, 2], curve[:, 1], marker=".")
+        ax.scatter([m["false_abstention"]], [m["abstention_unanswerable"]], color="red", zorder=3,
+                   label=f"threshold {m['threshold']:.3f}")  # fmt: skip
+
+    figure(out / "abstention.png", tradeoff, xlabel="false abstention (answerable questions refused)",
            ylabel="abstention on unanswerable questions", xlim=(0, 1), ylim=(0, 1),
            title="citeqa: abstention as the threshold moves")  # fmt: skip
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "abstention.png", dpi=120)
-    plt.close(fig)
 
 
 TABLE = ("hit@1", "hit@3", "mrr", "hit@1_any_length", "hit@1_answered", "abstention_unanswerable",
