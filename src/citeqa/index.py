@@ -154,7 +154,8 @@ def save(index: Index, directory: str | Path) -> None:
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    _remove_abandoned(directory)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-{os.getpid()}-", dir=directory.parent))
     try:
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in index.documents.values()))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in index.sentences))
@@ -171,6 +172,17 @@ def save(index: Index, directory: str | Path) -> None:
         _swap_in(tmp, directory)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_abandoned(directory: Path) -> None:
+    """Delete temporary folders left beside ``directory`` by writers that were killed."""
+    for tmp in directory.parent.glob(f".{directory.name}.tmp-*-*"):
+        try:
+            os.kill(int(tmp.name.split("-")[-2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass  # not ours, or another user's live process
 
 
 def _write_jsonl(path: Path, rows) -> None:
