@@ -30,7 +30,7 @@ def question_rows(article: Article, ranked: bool = False):
         q.question = q.question.strip()
     queries = [make_query(q.question) for q in article.questions]
     vectors = assistant.encoder.encode([q.text for q in queries])
-    for q, query, vector in zip(article.questions, queries, vectors, strict=False):
+    for q, query, vector in zip(article.questions, queries, vectors, strict=True):
         if ranked:
             signals, X, scores = assistant.rank(q.question, query, vector)
         else:

@@ -82,7 +82,7 @@ def main() -> None:
         seed=SEED,
         seconds=round(time.time() - started),
     )
-    for name, w in sorted(zip(QUESTION_FEATURES, weights, strict=False), key=lambda t: -abs(t[1])):
+    for name, w in sorted(zip(QUESTION_FEATURES, weights, strict=True), key=lambda t: -abs(t[1])):
         log(f"  {name:20s} {w:+.3f}")
 
 

@@ -72,7 +72,7 @@ def main() -> None:
         seconds=round(time.time() - started),
     )
     log(f"trained on {len(groups)} questions in {time.time() - started:.0f} s; train top-1 {top1:.3f}")
-    for name, w in sorted(zip(SENTENCE_FEATURES, weights, strict=False), key=lambda t: -abs(t[1])):
+    for name, w in sorted(zip(SENTENCE_FEATURES, weights, strict=True), key=lambda t: -abs(t[1])):
         log(f"  {name:20s} {w:+.3f}")
 
 

@@ -174,10 +174,10 @@ class Assistant:
             )
         searches = queries(question, history)
         vectors = self.encoder.encode([q.text for q in searches])
-        ranked = [self.score(question, q, v) for q, v in zip(searches, vectors, strict=False)]
+        ranked = [self.score(question, q, v) for q, v in zip(searches, vectors, strict=True)]
         probs: dict[int, float] = {}
         for signals, scores, _ in ranked:
-            for s, p in zip(signals.candidates, softmax(scores), strict=False):
+            for s, p in zip(signals.candidates, softmax(scores), strict=True):
                 probs[int(s)] = probs.get(int(s), 0.0) + float(p) / len(ranked)
         answerable = max(a for _, _, a in ranked)
         if answerable < self.settings.abstain_threshold:

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -56,6 +56,17 @@ class Index:
     sentence_vectors: np.ndarray
     chunk_vectors: np.ndarray
     manifest: dict
+    _faiss: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def faiss(self, name: str):
+        """The FAISS index of "sentences" or "chunks": read from disk, or built once in memory."""
+        if name not in self._faiss:
+            import faiss
+
+            flat = faiss.IndexFlatIP(DIMENSION)
+            flat.add(self.sentence_vectors if name == "sentences" else self.chunk_vectors)
+            self._faiss[name] = flat
+        return self._faiss[name]
 
     def chunk_texts(self) -> list[str]:
         return [chunk_text(c, self.sentences) for c in self.chunks]
@@ -160,10 +171,8 @@ def save(index: Index, directory: str | Path) -> None:
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in index.documents.values()))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in index.sentences))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in index.chunks))
-        for name, vectors in (("sentences", index.sentence_vectors), ("chunks", index.chunk_vectors)):
-            flat = faiss.IndexFlatIP(DIMENSION)
-            flat.add(vectors)
-            faiss.write_index(flat, str(tmp / f"{name}.faiss"))
+        for name in ("sentences", "chunks"):
+            faiss.write_index(index.faiss(name), str(tmp / f"{name}.faiss"))
         # The manifest goes last: a folder without one was never finished.
         (tmp / "manifest.json").write_text(json.dumps(index.manifest, indent=2, ensure_ascii=False))
         for f in tmp.iterdir():
@@ -276,19 +285,25 @@ def load(directory: str | Path, encoder: Encoder) -> Index:
         docs = [Document(**row) for row in _read_jsonl(directory / "documents.jsonl")]
         sentences = [Sentence(**row) for row in _read_jsonl(directory / "sentences.jsonl")]
         chunks = [Chunk(**row) for row in _read_jsonl(directory / "chunks.jsonl")]
-        vectors = {}
+        vectors, flats = {}, {}
         for name in ("sentences", "chunks"):
             path = directory / f"{name}.faiss"
             if not path.exists():
                 raise FileNotFoundError(path)
-            flat = faiss.read_index(str(path))
+            flat = flats[name] = faiss.read_index(str(path))
             vectors[name] = (
                 flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, DIMENSION), np.float32)
             )
     except (FileNotFoundError, ValueError, TypeError, KeyError, RuntimeError, UnicodeDecodeError) as e:
         raise CorruptIndexError(f"{directory} is damaged ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
     index = Index(
-        {d.doc_id: d for d in docs}, sentences, chunks, vectors["sentences"], vectors["chunks"], manifest
+        {d.doc_id: d for d in docs},
+        sentences,
+        chunks,
+        vectors["sentences"],
+        vectors["chunks"],
+        manifest,
+        flats,
     )
     _check_consistent(index, directory)
     return index

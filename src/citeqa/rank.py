@@ -117,13 +117,14 @@ def sentence_features(sig: Signals, retriever: Retriever, question: str) -> np.n
     qwords = {w.lower() for w in WORDS.findall(question)} | set(qterms)
     dense_rank = np.argsort(np.argsort(-sig.dense, kind="stable"), kind="stable")
     lex_rank = np.argsort(np.argsort(-sig.lexical, kind="stable"), kind="stable")
+    best_dense = sig.dense.max()
     rows = []
     for i, s in enumerate(sig.candidates):
         text = retriever.index.sentences[s].text
         own = set(retriever.sentence_bm25.token_lists[s])
         window = _window_terms(retriever, s)
-        overlap = sum(w for t, w in zip(qterms, weights, strict=False) if t in own) / total
-        overlap_window = sum(w for t, w in zip(qterms, weights, strict=False) if t in window) / total
+        overlap = sum(w for t, w in zip(qterms, weights, strict=True) if t in own) / total
+        overlap_window = sum(w for t, w in zip(qterms, weights, strict=True) if t in window) / total
         has_date = bool(YEAR.search(text) or MONTH.search(text))
         has_number = bool(NUMBER.search(text))
         names = len(NAME.findall(text))
@@ -131,7 +132,7 @@ def sentence_features(sig: Signals, retriever: Retriever, question: str) -> np.n
         rows.append(
             (
                 sig.dense[i],
-                sig.dense[i] - sig.dense.max(),
+                sig.dense[i] - best_dense,
                 sig.dense_chunk[i],
                 sig.dense_neighbour[i],
                 sig.lexical[i] / (sig.lexical_max + 1e-6),
@@ -159,7 +160,7 @@ def novelty(text: str, qwords: set[str], qtype: str) -> tuple[float, float, floa
     """What the sentence adds to the question: new names, share of new words, and whether it
     holds something new of the kind the question asks for (a date, a number, a name)."""
     new_names = [n for n in NAME.findall(text) if n.lower() not in qwords]
-    words = [w for w in tokens(text)]
+    words = tokens(text)
     share = sum(w not in qwords for w in words) / len(words) if words else 0.0
     found = {
         "when": any(m.group().lower() not in qwords for m in (*YEAR.finditer(text), *MONTH.finditer(text))),
@@ -183,12 +184,11 @@ def question_features(
     window = _window_terms(retriever, sig.candidates[top])
     weights = [retriever.idf(t) for t in qterms]
     total = sum(weights) or 1.0
-    coverage = sum(w for t, w in zip(qterms, weights, strict=False) if t in retriever.doc_terms[doc]) / total
-    missing = max((w for t, w in zip(qterms, weights, strict=False) if t not in window), default=0.0)
+    coverage = sum(w for t, w in zip(qterms, weights, strict=True) if t in retriever.doc_terms[doc]) / total
+    missing = max((w for t, w in zip(qterms, weights, strict=True) if t not in window), default=0.0)
     col = {name: j for j, name in enumerate(SENTENCE_FEATURES)}
     names = {n.lower() for n in NAME.findall(question)}
-    sentence_words = {w.lower() for t in window for w in [t]}
-    missing_names = sum(stem(n) not in sentence_words for n in names)
+    missing_names = sum(stem(n) not in window for n in names)
     qtype = question_type(question)
     return np.array(
         [

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embed import DIMENSION
 from .index import Index
 from .lexical import BM25, tokens
 
@@ -42,14 +41,11 @@ class Retriever:
     """Searches one Index; safe to share between threads once built."""
 
     def __init__(self, index: Index, top_chunks: int = 8) -> None:
-        import faiss
 
         self.index = index
         self.top_chunks = top_chunks
-        self.sentence_faiss = faiss.IndexFlatIP(DIMENSION)
-        self.sentence_faiss.add(index.sentence_vectors)
-        self.chunk_faiss = faiss.IndexFlatIP(DIMENSION)
-        self.chunk_faiss.add(index.chunk_vectors)
+        self.sentence_faiss = index.faiss("sentences")
+        self.chunk_faiss = index.faiss("chunks")
         self.sentence_bm25 = BM25([s.text for s in index.sentences])
         self.chunk_bm25 = BM25(index.chunk_texts())
         self.chunks_of = [[] for _ in index.sentences]
@@ -57,7 +53,7 @@ class Retriever:
             for s in range(chunk.first, chunk.last):
                 self.chunks_of[s].append(c)
         self.doc_terms = {doc_id: set() for doc_id in index.documents}
-        for s, terms in zip(index.sentences, self.sentence_bm25.token_lists, strict=False):
+        for s, terms in zip(index.sentences, self.sentence_bm25.token_lists, strict=True):
             self.doc_terms[s.doc_id].update(terms)
 
     def search(self, query: Query, query_vector: np.ndarray) -> Signals:
