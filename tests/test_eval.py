@@ -59,7 +59,8 @@ def test_end_to_end_on_a_tiny_squad_file(tmp_path, capsys):
         main(["--out", str(out), "squad", str(data), "--limit-articles", "2", "--limit-questions", "3"]) == 0
     )
     table = capsys.readouterr().out
-    assert "| citeqa |" in table and "| hybrid |" in table and "| rag500 |" in table
+    for name in ("citeqa", "citeqa-linear", "hybrid", "rag500"):
+        assert f"| {name} |" in table
     assert sorted(p.name for p in out.iterdir()) == [
         "abstention.png",
         "hit_at_k.png",
@@ -70,14 +71,14 @@ def test_end_to_end_on_a_tiny_squad_file(tmp_path, capsys):
     assert (out / "hit_at_k.png").read_bytes().startswith(b"\x89PNG")
     report = json.loads((out / "report.json").read_text())
     assert report["dataset"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
-    assert report["versions"]["faiss-cpu"] and report["settings"]["abstain_threshold"] > 0
+    assert report["versions"]["faiss-cpu"] and report["settings"]["thresholds"]["citeqa"] > 0
     assert table.strip() in (out / "report.md").read_text()
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
-    assert len(records) == 5 * 5  # five systems, five questions
+    assert len(records) == 6 * 5  # six systems, five questions
     report["records"] = {}
     for row in records:
         report["records"].setdefault(row["system"], []).append(row)
-    assert set(report["summary"]) == {"citeqa", "bm25", "dense", "hybrid", "rag500"}
+    assert set(report["summary"]) == {"citeqa", "citeqa-linear", "bm25", "dense", "hybrid", "rag500"}
     citeqa = report["summary"]["citeqa"]
     assert citeqa["answerable"] == 4 and citeqa["unanswerable"] == 1
     assert citeqa["citation_validity"] == 1.0

@@ -17,13 +17,17 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 SEED = 13
 
 
-def question_rows(article: Article, ranked: bool = False):
-    """For each question: (question, candidate features, labels, signals, assistant, scores).
+def question_rows(article: Article, ranked: bool = False, rerank_candidates: int = 0):
+    """For each question: (question, candidate features, labels, signals, assistant, scores,
+    cross-encoder scores).
 
-    ``scores`` are the shipped ranker's, exactly as ``Assistant.ask`` computes them, when
-    ``ranked``; otherwise None (the ranker is what is being trained).
+    ``scores`` are the shipped ranker's (and the cross-encoder's, with ``rerank_candidates``),
+    exactly as ``Assistant.ask`` computes them, when ``ranked``; otherwise None (the ranker is
+    what is being trained).
     """
-    assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
+    assistant = Assistant.from_texts(
+        {article.title: article.text}, abstain_threshold=0.0, rerank_candidates=rerank_candidates
+    )
     for q in article.questions:
         # As Assistant.ask does: many SQuAD 2.0 unanswerable questions start with a space, a
         # tell that the answerability model must not learn.
@@ -32,13 +36,13 @@ def question_rows(article: Article, ranked: bool = False):
     vectors = assistant.encoder.encode([q.text for q in queries])
     for q, query, vector in zip(article.questions, queries, vectors, strict=True):
         if ranked:
-            signals, X, scores = assistant.rank(q.question, query, vector)
+            signals, X, scores, cross = assistant.rank(q.question, query, vector)
         else:
             signals = assistant.retriever.search(query, vector)
-            X, scores = sentence_features(signals, assistant.retriever, q.question), None
+            X, scores, cross = sentence_features(signals, assistant.retriever, q.question), None, None
         texts = [assistant.index.sentences[s].text for s in signals.candidates]
         y = np.array([hit_rank([t], q.answers) is not None for t in texts], dtype=bool)
-        yield q, X, y, signals, assistant, scores
+        yield q, X, y, signals, assistant, scores, cross
 
 
 def standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

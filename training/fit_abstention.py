@@ -8,10 +8,12 @@ by citeqa.Settings) is the one at which at most 2 % of the fit split's answerabl
 are refused: a wrong quote can be checked, a wrong refusal hides the answer. The thresholds
 for 5, 10 and 20 % are stored beside it.
 
-``--synthetic N`` adds unanswerable questions made from N SQuADShifts articles: half of their
-questions asked with the sentences that answer them (and their neighbours) taken out. It was
-tried with N = 12 and made things worse (SQuAD report split: 18.5 % of unanswerable questions
-caught instead of 34.5 %, with no gain on the article's own set), so it is off by default.
+Two models are fitted: one over the linear ranker's signals alone (``answerability.json``) and
+one that also reads the cross-encoder's scores (``answerability-reranked.json``, the default).
+
+Tried and dropped (see git history): unanswerable questions synthesised from 12 SQuADShifts
+articles (their answer sentences taken out) made the report split worse, 18.5 % of
+unanswerable questions caught instead of 34.5 %, with no gain on the article's own set.
 
     python training/fit_abstention.py
 """
@@ -20,70 +22,60 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from common import SEED, SHARED, fit_logistic, log, question_rows, standardizer
 
 from citeqa.eval import load_squad, threshold_for
-from citeqa.rank import MODELS, QUESTION_FEATURES, LinearModel, question_features
+from citeqa.rank import FEATURES, LinearModel, question_features
+from citeqa.settings import MODELS, Settings, answerability_model
 
 # The default threshold refuses at most this share of the fit split's answerable questions.
 DEFAULT_FALSE_ABSTENTION = 0.02
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--synthetic", type=int, default=0, help="SQuADShifts articles to add")
-    args = parser.parse_args()
-    started = time.time()
-    articles = load_squad(SHARED / "squad2-dev16.json")[0::2]
+def fit(articles, reranked: bool, started: float) -> None:
     rows, labels = [], []
+    rerank = Settings(abstain_threshold=0.0).rerank_candidates if reranked else 0
     for article in articles:
-        for q, X, _, signals, assistant, scores in question_rows(article, ranked=True):
-            rows.append(question_features(signals, assistant.retriever, q.question, X, scores))
+        for q, X, _, signals, assistant, scores, cross in question_rows(article, True, rerank):
+            rows.append(question_features(signals, assistant.retriever, q.question, X, scores, cross))
             labels.append(bool(q.answers))
         log(f"{article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
-    fit_rows = len(rows)
-    shifts = load_squad(SHARED / "squadshifts" / "new_wiki_v1.0.json")
-    rng = np.random.default_rng(SEED)
-    for i in rng.permutation(len(shifts))[: args.synthetic]:
-        for n, (q, X, y, signals, assistant, scores) in enumerate(question_rows(shifts[i], ranked=True)):
-            keep = np.ones(len(y), dtype=bool)
-            if n % 2:
-                near = {s + d for s in signals.candidates[y] for d in (-1, 0, 1)}
-                keep = ~np.isin(signals.candidates, list(near))
-                if keep.sum() < 2:
-                    continue
-            sig = replace(signals, candidates=signals.candidates[keep])
-            rows.append(question_features(sig, assistant.retriever, q.question, X[keep], scores[keep]))
-            labels.append(n % 2 == 0)
-        log(f"SQuADShifts {shifts[i].title}: {len(rows)} questions, {time.time() - started:.0f} s")
     X, y = np.array(rows), np.array(labels)
     mean, scale = standardizer(X)
     weights = fit_logistic((X - mean) / scale, y.astype(float))
-    model = LinearModel(QUESTION_FEATURES, weights, mean, scale)
-    confidence = 1 / (1 + np.exp(-model(X[:fit_rows])))
-    answerable = y[:fit_rows]
+    name = answerability_model(reranked)
+    model = LinearModel(FEATURES[name], weights, mean, scale)
+    confidence = 1 / (1 + np.exp(-model(X)))
     curve = {}
     for fa in (0.02, 0.05, 0.10, 0.20):
-        t = threshold_for(confidence, answerable, fa)
-        caught = float((confidence[~answerable] < t).mean())
+        t = threshold_for(confidence, y, fa)
+        caught = float((confidence[~y] < t).mean())
         curve[f"{fa:.2f}"] = {"threshold": round(t, 4), "abstention": round(caught, 4)}
         log(f"  false abstention <= {fa:.2f}: threshold {t:.4f}, abstains on {caught:.3f}")
     model.save(
-        Path(MODELS / "answerability.json"),
+        Path(MODELS / f"{name}.json"),
         fitted_on="squad2-dev16.json even-numbered articles",
-        synthetic_articles=args.synthetic,
         questions=len(y),
         default_threshold=curve[f"{DEFAULT_FALSE_ABSTENTION:.2f}"]["threshold"],
         fit_split_curve=curve,
         seed=SEED,
         seconds=round(time.time() - started),
     )
-    for name, w in sorted(zip(QUESTION_FEATURES, weights, strict=True), key=lambda t: -abs(t[1])):
-        log(f"  {name:20s} {w:+.3f}")
+    for feature, w in sorted(zip(model.features, weights, strict=True), key=lambda t: -abs(t[1])):
+        log(f"  {feature:20s} {w:+.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("linear", "reranked"), help="fit just this one")
+    args = parser.parse_args()
+    articles = load_squad(SHARED / "squad2-dev16.json")[0::2]
+    for reranked in (False, True):
+        if args.only in (None, "reranked" if reranked else "linear"):
+            fit(articles, reranked, time.time())
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def main() -> None:
         for i in order:
             if taken >= args.max_questions:
                 break
-            for _, X, y, _, _, _ in question_rows(articles[i]):
+            for _, X, y, *_ in question_rows(articles[i]):
                 if y.any() and not y.all():
                     groups.append((X, y))
             taken += len(articles[i].questions)

@@ -14,8 +14,15 @@ from .errors import CiteqaError
 DEFAULT_INDEX = "index/"
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .settings import Settings
 
     parser = argparse.ArgumentParser(
         prog="citeqa", description="Ask questions of an article; answers quote it with exact citations."
@@ -33,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--index-dir", default=DEFAULT_INDEX, help="the index to ask (default: index/)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--rerank-candidates", type=_count, default=Settings.rerank_candidates, metavar="N",
+                     help="candidates the cross-encoder reads again; 0 ranks with the linear model "
+                          "alone (default: %(default)s)")  # fmt: skip
 
     sub.add_parser("eval", help="measure quality on benchmark data (see: citeqa eval --help)", add_help=False)
     return parser
@@ -74,7 +84,7 @@ def _index(args) -> int:
 def _ask(args) -> int:
     from .assistant import Assistant
 
-    assistant = Assistant.load(args.index_dir)
+    assistant = Assistant.load(args.index_dir, rerank_candidates=args.rerank_candidates)
     answer = assistant.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))

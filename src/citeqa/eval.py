@@ -33,6 +33,8 @@ import numpy as np
 from tqdm import tqdm
 
 MAX_QUOTE_CHARS = 400
+# citeqa as shipped, and without its cross-encoder (the linear ranker alone).
+CITEQA = {"citeqa": {}, "citeqa-linear": {"rerank_candidates": 0}}
 
 
 @dataclass
@@ -203,8 +205,7 @@ def summarize(records: list[dict], threshold: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     from .assistant import Assistant
     from .baselines import SYSTEMS, Baseline
-    from .rank import MODELS
-    from .settings import Settings
+    from .settings import MODELS, Settings, answerability_model
 
     parser = argparse.ArgumentParser(prog="python -m citeqa.eval", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="dataset", required=True)
@@ -228,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threshold",
         type=float,
-        default=Settings().abstain_threshold,
-        help="abstention threshold for citeqa (default: the shipped one)",
+        default=None,
+        help="abstention threshold for citeqa (default: the one shipped with each answerability model)",
     )
     parser.add_argument("--fit-false-abstention", type=float, default=None, metavar="RATE",
                         help="use instead the threshold stored with the answerability model "
@@ -237,16 +238,22 @@ def main(argv: list[str] | None = None) -> int:
                              "(0.02, 0.05, 0.10, 0.20)")  # fmt: skip
     parser.add_argument(
         "--systems",
-        default="citeqa," + ",".join(SYSTEMS),
-        help="comma-separated: citeqa and the baselines " + ", ".join(SYSTEMS),
+        default=",".join([*CITEQA, *SYSTEMS]),
+        help="comma-separated: citeqa, citeqa-linear (without the cross-encoder) and the baselines "
+        + ", ".join(SYSTEMS),
     )
     parser.add_argument("--out", help="folder for the report, the records and the plots")
     args = parser.parse_args(argv)
-    if args.fit_false_abstention is not None:
-        curve = json.loads((MODELS / "answerability.json").read_text())["fit_split_curve"]
-        if f"{args.fit_false_abstention:.2f}" not in curve:
-            parser.error(f"--fit-false-abstention must be one of {', '.join(curve)}")
-        args.threshold = curve[f"{args.fit_false_abstention:.2f}"]["threshold"]
+    thresholds = {}
+    for name, options in CITEQA.items():
+        settings = Settings(**options)
+        thresholds[name] = settings.abstain_threshold if args.threshold is None else args.threshold
+        if args.fit_false_abstention is not None:
+            model = answerability_model(settings.rerank_candidates > 0)
+            curve = json.loads((MODELS / f"{model}.json").read_text())["fit_split_curve"]
+            if f"{args.fit_false_abstention:.2f}" not in curve:
+                parser.error(f"--fit-false-abstention must be one of {', '.join(curve)}")
+            thresholds[name] = curve[f"{args.fit_false_abstention:.2f}"]["threshold"]
 
     if args.dataset == "squad":
         articles = load_squad(args.path)
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         articles = [load_article_set(args.path, args.article)]
     systems = args.systems.split(",")
-    unknown = set(systems) - {"citeqa", *SYSTEMS}
+    unknown = set(systems) - {*CITEQA, *SYSTEMS}
     if unknown:
         parser.error(f"unknown system(s) {', '.join(sorted(unknown))}")
     records: dict[str, list[dict]] = {name: [] for name in systems}
@@ -268,20 +275,22 @@ def main(argv: list[str] | None = None) -> int:
         assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
         progress.set_description(article.title[:30])
         for name in systems:
-            system = assistant if name == "citeqa" else Baseline(name, assistant.index, assistant.encoder)
+            if name in CITEQA:
+                settings = Settings(**{**CITEQA[name], "abstain_threshold": 0.0})
+                system = Assistant(assistant.index, settings, assistant.encoder)
+            else:
+                system = Baseline(name, assistant.index, assistant.encoder)
             records[name] += run(system, article)
             progress.update(len(article.questions))
     progress.close()
-    summary = {
-        name: summarize(rows, args.threshold if name == "citeqa" else 0.0) for name, rows in records.items()
-    }
+    summary = {name: summarize(rows, thresholds.get(name, 0.0)) for name, rows in records.items()}
     print(table(summary))
     if args.out:
         meta = {
             "command": "citeqa eval " + " ".join(argv if argv is not None else sys.argv[1:]),
             "dataset": {"path": str(args.path), "sha256": file_sha256(args.path), "articles": len(articles),
                         "questions": sum(len(a.questions) for a in articles)},
-            "settings": {**Settings(abstain_threshold=args.threshold).to_dict(), **vars(args)},
+            "settings": {**Settings().to_dict(), **vars(args), "thresholds": thresholds},
             "model": assistant.index.manifest["model"],
             "versions": assistant.index.manifest["versions"],
             "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},

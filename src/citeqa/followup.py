@@ -54,4 +54,4 @@ def queries(question: str, history: list[dict] | None) -> list[Query]:
         return [own]
     answer = next((c for r, c in reversed(turns) if r == "assistant"), "")
     quoted = re.sub(r"\[\d+\]|^> ?|\\(?=\S)", "", answer, flags=re.M)
-    return [own, make_query(question, " ".join([*previous, quoted]))]
+    return [own, make_query(question, " ".join([*previous, quoted]), f"{previous[-1]} {question}")]

@@ -19,8 +19,8 @@ import numpy as np
 from .lexical import WORD as WORDS
 from .lexical import stem, tokens
 from .retrieve import Retriever, Signals
+from .settings import MODELS
 
-MODELS = Path(__file__).parent / "models"
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 MONTH = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|"
@@ -84,6 +84,8 @@ QUESTION_FEATURES = (
     "is_where",
     "bias",
 )
+# With the cross-encoder: what it makes of the chosen sentence, and how far ahead that is.
+RERANKED_QUESTION_FEATURES = (*QUESTION_FEATURES[:-1], "top_cross_encoder", "cross_encoder_margin", "bias")
 
 
 def question_type(question: str) -> str:
@@ -172,9 +174,15 @@ def novelty(text: str, qwords: set[str], qtype: str) -> tuple[float, float, floa
 
 
 def question_features(
-    sig: Signals, retriever: Retriever, question: str, X: np.ndarray, scores: np.ndarray
+    sig: Signals,
+    retriever: Retriever,
+    question: str,
+    X: np.ndarray,
+    scores: np.ndarray,
+    cross: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One row describing how well the best candidate answers, columns as in QUESTION_FEATURES."""
+    """One row describing how well the best candidate answers, columns as in QUESTION_FEATURES,
+    or RERANKED_QUESTION_FEATURES given the cross-encoder's scores ``cross``."""
     order = np.argsort(-scores, kind="stable")
     top = order[0]
     probs = softmax(scores)
@@ -190,6 +198,10 @@ def question_features(
     names = {n.lower() for n in NAME.findall(question)}
     missing_names = sum(stem(n) not in window for n in names)
     qtype = question_type(question)
+    reranked = []
+    if cross is not None:
+        others = np.delete(cross, top)
+        reranked = [cross[top], cross[top] - (others.max() if len(others) else cross[top] - 5.0)]
     return np.array(
         [
             scores[top],
@@ -211,6 +223,7 @@ def question_features(
             float(qtype == "when"),
             float(qtype == "quantity"),
             float(qtype == "where"),
+            *reranked,
             1.0,
         ]
     )
@@ -252,7 +265,13 @@ class LinearModel:
         return cls(features, *(np.asarray(data[k], dtype=np.float64) for k in ("weights", "mean", "scale")))
 
 
+FEATURES = {
+    "ranker": SENTENCE_FEATURES,
+    "answerability": QUESTION_FEATURES,
+    "answerability-reranked": RERANKED_QUESTION_FEATURES,
+}
+
+
 @cache
 def shipped(name: str) -> LinearModel:
-    features = SENTENCE_FEATURES if name == "ranker" else QUESTION_FEATURES
-    return LinearModel.load(MODELS / f"{name}.json", features)
+    return LinearModel.load(MODELS / f"{name}.json", FEATURES[name])

@@ -4,7 +4,7 @@ searches, become the candidates that the ranker scores one by one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,11 +16,13 @@ RRF_K = 60
 
 @dataclass(frozen=True)
 class Query:
-    """What is searched: ``text`` is embedded, ``terms`` (weighted by repetition) go to BM25."""
+    """What is searched: ``text`` is embedded, ``terms`` (weighted by repetition) go to BM25,
+    and the cross-encoder reads ``question`` with each candidate."""
 
     text: str
     terms: list[str]
     question_terms: list[str]
+    question: str
 
 
 @dataclass
@@ -35,6 +37,11 @@ class Signals:
     lexical: np.ndarray  # BM25 of the sentence
     lexical_max: float  # the best sentence BM25 over the whole index
     lexical_chunk: np.ndarray  # best normalized BM25 of a chunk holding the sentence
+
+    def subset(self, keep: np.ndarray) -> Signals:
+        """The signals of the candidates ``keep`` (indexes into ``candidates``) only."""
+        per_candidate = ("candidates", "dense", "dense_neighbour", "dense_chunk", "lexical", "lexical_chunk")
+        return replace(self, **{name: getattr(self, name)[keep] for name in per_candidate})
 
 
 class Retriever:
@@ -114,7 +121,9 @@ class Retriever:
         return self.sentence_bm25.idf.get(term, np.log(1 + len(self.index.sentences) + 0.5))
 
 
-def make_query(text: str, context: str = "") -> Query:
-    """A query whose own words count twice as much as the context's (previous turns)."""
+def make_query(text: str, context: str = "", question: str | None = None) -> Query:
+    """A query whose own words count twice as much as the context's (previous turns); the
+    cross-encoder reads ``question`` (by default ``text``)."""
     own = tokens(text)
-    return Query(f"{context} {text}".strip() if context else text, own * 2 + tokens(context), own)
+    searched = f"{context} {text}".strip() if context else text
+    return Query(searched, own * 2 + tokens(context), own, question or text)

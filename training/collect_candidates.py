@@ -1,0 +1,103 @@
+"""Collect the retriever's candidate sentences for benchmark questions, for the reranker.
+
+For each question: the top candidates as the shipped linear ranker orders them, their labels
+(holds a gold answer) and the ranker's scores, as JSON Lines in training/cache/ (not
+committed), one file per part:
+
+- ``train``: SQuADShifts new_wiki and amazon, what the cross-encoder learns to rank from;
+- ``valid``: SQuADShifts reddit, held out to choose how the cross-encoder and ranker combine;
+- ``fit``: the even-numbered articles of squad2-dev16 (with unanswerable questions), what the
+  answerability model is fitted on. The odd-numbered articles are never read here.
+
+    python training/collect_candidates.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from common import SEED, SHARED, log, question_rows
+
+from citeqa.eval import load_squad
+
+CACHE = Path(__file__).parent / "cache"
+TOP = 20
+PARTS = {
+    "train": (("squadshifts/new_wiki_v1.0.json", 6000), ("squadshifts/amazon_reviews_v1.0.json", 6000)),
+    "valid": (("squadshifts/reddit_v1.0.json", 2500),),
+    "fit": (("squad2-dev16.json", None),),
+}
+
+
+def articles_of(name: str, limit: int | None, rng: np.random.Generator):
+    articles = load_squad(SHARED / name)
+    if name == "squad2-dev16.json":
+        yield from articles[0::2]
+        return
+    if name.startswith("squadshifts/reddit"):
+        articles = reddit_articles(name)
+    taken = 0
+    for i in rng.permutation(len(articles)):
+        if limit is not None and taken >= limit:
+            return
+        taken += len(articles[i].questions)
+        yield articles[i]
+
+
+def reddit_articles(name: str, posts_per_article: int = 40):
+    """SQuADShifts reddit is one entry of 2,035 posts; cut it into articles of 40 posts."""
+    from citeqa.eval import Article, Question
+
+    entry = json.loads((SHARED / name).read_text(encoding="utf-8"))["data"][0]
+    out = []
+    paragraphs = entry["paragraphs"]
+    for k in range(0, len(paragraphs), posts_per_article):
+        part = paragraphs[k : k + posts_per_article]
+        questions = [
+            Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
+            for p in part
+            for qa in p["qas"]
+        ]
+        text = "\n\n".join(p["context"] for p in part)
+        out.append(Article(f"reddit-{k // posts_per_article}", text, questions))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("parts", nargs="*", default=list(PARTS))
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    started = time.time()
+    for part in args.parts:
+        rng = np.random.default_rng(SEED)
+        rows = []
+        for name, limit in PARTS[part]:
+            for article in articles_of(name, limit, rng):
+                for q, _, y, signals, assistant, scores, _ in question_rows(article, ranked=True):
+                    order = np.argsort(-scores, kind="stable")[:TOP]
+                    sentences = assistant.index.sentences
+                    ids = signals.candidates[order]
+                    rows.append(
+                        {
+                            "article": article.title,
+                            "question": q.question,
+                            "answerable": bool(q.answers),
+                            "sentences": [sentences[s].text for s in ids],
+                            "labels": [bool(v) for v in y[order]],
+                            "scores": [round(float(v), 4) for v in scores[order]],
+                            "positives": int(y.sum()),
+                        }
+                    )
+                log(f"{part} {article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
+        path = CACHE / f"candidates-{part}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        log(f"wrote {path} ({len(rows)} questions)")
+
+
+if __name__ == "__main__":
+    main()
