@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run ask test lint eval train
+.PHONY: install run ask test lint eval train bench
 
 $(BIN)/citeqa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,13 @@ test: lint $(CHROMIUM)
 eval: install
 	$(BIN)/citeqa eval --out results/article article eval/article_qa.jsonl $(ARTICLE)
 	$(BIN)/citeqa eval --out results/squad2-dev16 squad ../shared/benchmarks/squad2-dev16.json
-	$(BIN)/citeqa eval --out results/squad2-dev16-report --fit-false-abstention 0.10 --systems citeqa \
-		squad ../shared/benchmarks/squad2-dev16.json --split report
+	$(BIN)/citeqa eval --out results/squad2-dev16-report --fit-false-abstention 0.10 \
+		--systems citeqa,citeqa-linear squad ../shared/benchmarks/squad2-dev16.json --split report
 
 train: install
-	cd training && ../$(BIN)/python train_ranker.py && ../$(BIN)/python fit_abstention.py
+	cd training && ../$(BIN)/python train_ranker.py && ../$(BIN)/python collect_candidates.py \
+		&& ../$(BIN)/python train_reranker.py && ../$(BIN)/python fit_abstention.py
+
+bench: install
+	$(BIN)/python benchmarks/bench.py --out results/bench
+	$(BIN)/python benchmarks/load.py --upload-at 20 --seconds 90 --out results/load

@@ -1,8 +1,10 @@
 """citeqa's chat: a thin Gradio layer over citeqa.Assistant (every answer comes from it).
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--username U --password P]
+    python app.py [--host 127.0.0.1] [--port 7860] [--username U --password P] [--index-dir index/]
 
-Each option can also come from CITEQA_HOST, CITEQA_PORT, CITEQA_USERNAME, CITEQA_PASSWORD.
+Each option can also come from CITEQA_HOST, CITEQA_PORT, CITEQA_USERNAME, CITEQA_PASSWORD,
+CITEQA_INDEX_DIR. A missing, stale or damaged index is rebuilt; when it cannot be written
+(read-only folder, full disk) the app says so and answers from an index kept in memory.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import argparse  # noqa: E402
 import html  # noqa: E402
+import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -23,7 +26,7 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from citeqa import Answer, Assistant, CiteqaError  # noqa: E402
+from citeqa import Answer, Assistant, CiteqaError, IndexWriteError  # noqa: E402
 from citeqa.answer import escape_markdown  # noqa: E402
 from citeqa.load import SUFFIXES, load_path  # noqa: E402
 
@@ -274,11 +277,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITEQA_PORT", "7860")))
     parser.add_argument("--username", default=os.environ.get("CITEQA_USERNAME"))
     parser.add_argument("--password", default=os.environ.get("CITEQA_PASSWORD"))
+    parser.add_argument("--index-dir", default=os.environ.get("CITEQA_INDEX_DIR", str(INDEX)))
     args = parser.parse_args()
     if bool(args.username) != bool(args.password):
         parser.error("give both --username and --password, or neither")
-    assistant = Assistant.from_paths([ARTICLE], INDEX)  # reuses index/ unless it is stale
-    assistant.encoder.encode(["warm up"])  # load the model now, so the first answer is quick
+    try:
+        assistant = Assistant.from_paths([ARTICLE], args.index_dir)  # reuses it unless stale
+    except IndexWriteError as e:
+        print(f"citeqa: warning: {e}. Answering from an index kept in memory.", file=sys.stderr)
+        assistant = Assistant.from_texts({ARTICLE.name: load_path(ARTICLE).text})
+    except CiteqaError as e:
+        sys.exit(f"citeqa: error: {e}")
+    assistant.ask(EXAMPLES[0])  # load the models now, so the first answer is quick
     build(assistant).launch(
         server_name=args.host, server_port=args.port, share=False,
         auth=(args.username, args.password) if args.username else None,

@@ -1,13 +1,18 @@
 """Load test: many chat sessions at once against the real app, through its /ask API.
 
     python benchmarks/load.py [--clients 32] [--seconds 60] [--max-requests 5000] [--out results/load]
+                              [--upload-at SECONDS]
 
 Starts app.py on a free loopback port. Each client replays the article's three-turn
 conversations in its own session (its own history) and checks every answer against the one
 the same question and history get from an in-process Assistant on the same index: any
 difference is a failure (cross-talk or a wrong answer). Bounded in time and request count;
-loopback only. Reports failures, p50/p95 latency, throughput and the server's memory at the
-start and the end.
+loopback only. Reports failures, p50/p95 latency, throughput and the server's memory, sampled
+every 5 s (does it level off?).
+
+With ``--upload-at S``, a real browser (Debian's Chromium) uploads a 2 MB document (the
+largest allowed) in another session S seconds in and waits until it is indexed; the answers
+that were in flight meanwhile are reported apart: how much the upload stalls other sessions.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -53,6 +58,37 @@ def start_app() -> tuple[subprocess.Popen, str]:
     raise SystemExit("app.py did not start")
 
 
+def upload(url: str, folder: Path) -> tuple[float, float]:
+    """Upload the largest allowed document in a browser session; (start, end) in monotonic time."""
+    from playwright.sync_api import sync_playwright
+
+    article = (ROOT / "data" / "nagorno-karabakh-ceasefire.txt").read_text(encoding="utf-8")
+    doc = folder / "archive.txt"
+    copies = (2 * 1024 * 1024 - 1) // (len(article.encode("utf-8")) + 2)
+    doc.write_text("\n\n".join([article] * copies), encoding="utf-8")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
+        page = browser.new_page()
+        page.set_default_timeout(600_000)
+        page.goto(url)
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#citeqa-files input[type=file]").set_input_files(str(doc))
+        page.locator("#citeqa-files", has_text="archive.txt").wait_for()
+        started = time.monotonic()
+        page.locator("#citeqa-use").click()
+        page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('archive.txt')")
+        ended = time.monotonic()
+        browser.close()
+    return started, ended
+
+
+def percentile(ms: list[float], p: float) -> float | None:
+    ms = sorted(ms)
+    return round(ms[int(p * (len(ms) - 1))], 1) if ms else None
+
+
 def conversations() -> list[list[str]]:
     rows = [json.loads(line) for line in (ROOT / "eval" / "article_qa.jsonl").read_text().splitlines()]
     convs: dict[str, list] = {}
@@ -83,6 +119,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=5000)
     parser.add_argument("--out", default="results/load")
+    parser.add_argument("--upload-at", type=float, default=None, metavar="SECONDS")
     args = parser.parse_args()
     from gradio_client import Client
 
@@ -90,7 +127,9 @@ def main() -> None:
     expected = expected_answers(convs)
     proc, url = start_app()
     memory_start = rss_mb(proc.pid)
+    memory: list[tuple[float, float]] = []
     latencies: list[float] = []
+    spans: list[tuple[float, float]] = []  # (start, end) of each answered request, monotonic
     failures: list[str] = []
     lock = threading.Lock()
     sent = [0]
@@ -117,6 +156,7 @@ def main() -> None:
                 ok = got == expected[c][turn]
                 with lock:
                     latencies.append(elapsed)
+                    spans.append((time.monotonic() - elapsed, time.monotonic()))
                     if not ok:
                         failures.append(f"client {n}, conversation {c}, turn {turn + 1}: wrong answer")
                 history += [
@@ -125,8 +165,23 @@ def main() -> None:
                 ]
             c = (c + 1) % len(convs)
 
+    def sample_memory() -> None:
+        while time.monotonic() < deadline:
+            memory.append((round(time.monotonic() - started, 1), round(rss_mb(proc.pid), 1)))
+            time.sleep(5)
+
+    uploaded: list[tuple[float, float]] = []
+
+    def upload_later() -> None:
+        time.sleep(args.upload_at)
+        with tempfile.TemporaryDirectory() as folder:
+            uploaded.append(upload(url, Path(folder)))
+
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+    threads.append(threading.Thread(target=sample_memory))
+    if args.upload_at is not None:
+        threads.append(threading.Thread(target=upload_later))
     for t in threads:
         t.start()
     for t in threads:
@@ -136,16 +191,28 @@ def main() -> None:
     proc.terminate()
     proc.wait(timeout=30)
 
-    ms = sorted(x * 1000 for x in latencies)
+    ms = [x * 1000 for x in latencies]
+    half = [mb for t, mb in memory if t >= wall / 2]
     result = {
         "clients": args.clients, "seconds": round(wall, 1), "requests": len(latencies) + len(failures),
         "failures": len(failures), "first_failures": failures[:5],
-        "latency_ms_p50": round(statistics.median(ms), 1) if ms else None,
-        "latency_ms_p95": round(ms[int(0.95 * (len(ms) - 1))], 1) if ms else None,
+        "latency_ms_p50": percentile(ms, 0.5), "latency_ms_p95": percentile(ms, 0.95),
         "requests_per_second": round(len(latencies) / wall, 1),
         "server_rss_mb_start": round(memory_start, 1), "server_rss_mb_end": round(memory_end, 1),
-        "cpus": os.cpu_count(),
+        "server_rss_mb_second_half_range": [min(half), max(half)] if half else None,
+        "server_rss_mb_samples": memory, "cpus": os.cpu_count(),
     }  # fmt: skip
+    if uploaded:
+        ((up_start, up_end),) = uploaded
+        during = [(e - s) * 1000 for s, e in spans if s < up_end and e > up_start]
+        apart = [(e - s) * 1000 for s, e in spans if not (s < up_end and e > up_start)]
+        result["upload"] = {
+            "document_mb": 2, "indexing_seconds": round(up_end - up_start, 1),
+            "answers_during": len(during), "latency_ms_p50_during": percentile(during, 0.5),
+            "latency_ms_p95_during": percentile(during, 0.95),
+            "latency_ms_max_during": percentile(during, 1.0),
+            "latency_ms_p50_apart": percentile(apart, 0.5), "latency_ms_p95_apart": percentile(apart, 0.95),
+        }  # fmt: skip
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(result, indent=1))

@@ -3,46 +3,17 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
+import tempfile
 import urllib.request
+from pathlib import Path
 
 import pytest
-from conftest import ARTICLE, ROOT
+from conftest import ARTICLE, ROOT, start_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 WAIT = 60_000  # ms
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(*args: str, env: dict | None = None):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args],
-                            cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited: {proc.stdout.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return proc, url
-        except urllib.error.HTTPError:  # up, but e.g. asking for a login
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("app.py did not start within 180 s")
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +153,41 @@ def test_bad_uploads_get_clear_messages(page, tmp_path):
         page.locator(".toast-body", has_text=said).wait_for()
 
 
+def test_misnamed_and_too_many_files_are_refused(page, tmp_path):
+    page.get_by_role("tab", name="Documents").click()
+    photo = tmp_path / "photo.txt"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    page.locator("#citeqa-files input[type=file]").set_input_files(str(photo))
+    page.locator("#citeqa-use").click()
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('photo.txt')")
+    assert "binary" in page.locator("#citeqa-status").inner_text()
+    many = []
+    for n in range(25):
+        many.append(tmp_path / f"note-{n}.txt")
+        many[-1].write_text(f"Note number {n} says nothing much.\n", encoding="utf-8")
+    page.locator("#citeqa-files input[type=file]").set_input_files([str(p) for p in many])
+    page.locator("#citeqa-use").click()
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('too many')")
+    assert "files is too many: upload at most 10 at a time" in page.locator("#citeqa-status").inner_text()
+
+
+def test_upload_names_with_path_parts_stay_in_the_upload_folder(server, tmp_path):
+    """Gradio's upload route, called directly: a name like ../../x cannot place a file."""
+    import httpx
+
+    names = ["../../../../tmp/citeqa-escape.txt", "..\\..\\citeqa-escape.txt", "/etc/citeqa-escape.txt"]
+    files = [("files", (name, b"Harmless text.", "text/plain")) for name in names]
+    response = httpx.post(server + "gradio_api/upload", files=files, timeout=30)
+    assert response.status_code == 200, response.text
+    stored = [Path(p).resolve() for p in response.json()]
+    upload_root = Path(os.environ.get("GRADIO_TEMP_DIR", Path(tempfile.gettempdir()) / "gradio")).resolve()
+    for path in stored:
+        assert path.is_relative_to(upload_root), path
+        assert "citeqa-escape" in path.name and ".." not in path.parts
+    for outside in (Path("/tmp"), Path("/etc"), ROOT, upload_root):
+        assert not (outside / "citeqa-escape.txt").exists()
+
+
 def test_ask_api_through_gradio_client(server):
     from gradio_client import Client
 
@@ -220,3 +226,27 @@ def test_password_protects_pages_and_api():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_app_makes_no_outside_connection(tmp_path, browser):
+    """Every socket connect, sendto and name look-up of the app process, from start to answer,
+    logged by an audit hook (tests/netwatch): only loopback."""
+    import json
+
+    log = tmp_path / "net.log"
+    env = {"PYTHONPATH": str(ROOT / "tests" / "netwatch"), "CITEQA_NET_LOG": str(log)}
+    proc, url = start_app(env=env)
+    try:
+        page = browser.new_page()
+        page.set_default_timeout(WAIT)
+        page.goto(url)
+        ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert events, "the audit hook saw nothing: is tests/netwatch on the app's PYTHONPATH?"
+    loopback = ("'127.", "('127.", "'localhost'", "('localhost'", "('::1'", "'::1'")
+    outside = [e for e in events if not e[1].startswith(loopback) and not e[1].startswith("'/")]
+    assert outside == [], outside

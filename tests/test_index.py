@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from citeqa import index as store
-from citeqa.errors import CorruptIndexError, IndexNotFoundError, ModelMismatchError
+from citeqa.errors import CorruptIndexError, IndexNotFoundError, IndexWriteError, ModelMismatchError
 from citeqa.load import Document
 from citeqa.settings import Settings
 
@@ -24,7 +24,12 @@ def test_round_trip(built, encoder, tmp_path):
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["model"]["dimension"] == 384 and len(manifest["model"]["sha256"]) == 64
     assert manifest["documents"]["article.txt"]["sha256"] == built.documents["article.txt"].sha256
-    assert manifest["settings"] == Settings().index_settings()
+    assert manifest["settings"] == {
+        **Settings().index_settings(),
+        "reranker_sha256": manifest["settings"]["reranker_sha256"],
+    }
+    assert len(manifest["settings"]["reranker_sha256"]) == 64
+    assert manifest["faiss"] == {"sentences": "flat", "chunks": "flat"}
     assert manifest["versions"]["faiss-cpu"] and manifest["versions"]["sentence-transformers"]
     assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
         "chunks.faiss",
@@ -50,7 +55,7 @@ def test_a_crash_while_saving_leaves_the_old_index(built, encoder, tmp_path, mon
         raise OSError("disk full")
 
     monkeypatch.setattr(faiss, "write_index", explode)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexWriteError, match="cannot write the index to .*: disk full"):
         store.save(built, tmp_path / "index")
     assert {p.name: p.read_bytes() for p in (tmp_path / "index").iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no temporary folder left
@@ -128,3 +133,63 @@ def test_stale_reasons(built):
         "not in the index"
         in store.stale_reasons(built.manifest, [doc, Document("b.txt", "x")], Settings())[0]
     )
+
+
+class CountingEncoder:
+    """The real encoder, counting what it is asked to embed."""
+
+    def __init__(self, encoder):
+        self.inner, self.texts = encoder, []
+        self.name, self.weights_sha256 = encoder.name, encoder.weights_sha256
+
+    def encode(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode(texts)
+
+
+def test_only_new_and_changed_documents_are_embedded(encoder, tmp_path):
+    from citeqa import Assistant
+
+    docs = {name: tmp_path / f"{name}.txt" for name in ("a", "b", "c")}
+    for name, path in docs.items():
+        path.write_text(f"Document {name} opens here. It says {name} twice. It ends with {name}.\n\n"
+                        f"A second paragraph of {name}. With one more sentence.\n")  # fmt: skip
+    counting = CountingEncoder(encoder)
+    first = Assistant.from_paths([docs["a"], docs["b"]], tmp_path / "index", encoder=counting)
+    everything = len(counting.texts)
+    counting.texts.clear()
+
+    docs["b"].write_text("Document b was rewritten. Now it says something new.\n")
+    second = Assistant.from_paths([docs["a"], docs["b"], docs["c"]], tmp_path / "index", encoder=counting)
+    assert counting.texts and everything > 0
+    assert not any("Document a" in t or "paragraph of a" in t for t in counting.texts)  # a is reused
+    assert any("rewritten" in t for t in counting.texts) and any("Document c" in t for t in counting.texts)
+    old_a = [i for i, s in enumerate(first.index.sentences) if s.doc_id == "a.txt"]
+    new_a = [i for i, s in enumerate(second.index.sentences) if s.doc_id == "a.txt"]
+    np.testing.assert_array_equal(first.index.sentence_vectors[old_a], second.index.sentence_vectors[new_a])
+
+    counting.texts.clear()
+    third = Assistant.from_paths([docs["a"], docs["c"]], tmp_path / "index", encoder=counting)
+    assert counting.texts == []  # removing a document embeds nothing
+    assert {s.doc_id for s in third.index.sentences} == {"a.txt", "c.txt"}
+    spans = [(c.doc_id, c.start, c.end) for c in third.index.chunks]
+    assert len(spans) == len(set(spans))  # no duplicate chunks
+    fresh = Assistant.from_paths([docs["a"], docs["c"]], tmp_path / "fresh", encoder=encoder)
+    np.testing.assert_allclose(third.index.chunk_vectors, fresh.index.chunk_vectors, atol=1e-5)
+    assert third.ask("What does document c end with?").citations[0].doc_id == "c.txt"
+
+
+def test_the_index_type_follows_the_collection_size(encoder, article_text, tmp_path):
+    assert store.index_kind(10) == "flat" and store.index_kind(store.APPROXIMATE_FROM) == "hnsw"
+    assert store.index_kind(10, "hnsw") == "hnsw"
+    with pytest.raises(ValueError, match="index_type"):
+        Settings(index_type="annoy")
+    hnsw = store.build([Document("article.txt", article_text)], Settings(index_type="hnsw"), encoder)
+    assert hnsw.manifest["faiss"] == {"sentences": "hnsw", "chunks": "hnsw"}
+    store.save(hnsw, tmp_path / "index")
+    loaded = store.load(tmp_path / "index", encoder)
+    assert type(loaded.faiss("sentences")).__name__ == "IndexHNSWFlat"
+    np.testing.assert_allclose(loaded.sentence_vectors, hnsw.sentence_vectors, atol=1e-6)
+    query = hnsw.sentence_vectors[:3]
+    flat = store.make_faiss(hnsw.sentence_vectors, "flat")
+    assert (loaded.faiss("sentences").search(query, 5)[1] == flat.search(query, 5)[1]).all()

@@ -49,7 +49,7 @@ def test_concurrent_questions_get_the_single_threaded_answers(assistant):
 
 
 def test_killing_the_indexer_never_leaves_a_broken_index(tmp_path, encoder):
-    """SIGKILL `citeqa index --rebuild` at random moments: the old index always loads."""
+    """SIGKILL `citeqa index --rebuild` at random moments, 20 times: the old index always loads."""
     big = tmp_path / "big.txt"
     big.write_text(ARTICLE.read_text(encoding="utf-8") * 12, encoding="utf-8")
     index_dir = tmp_path / "index"
@@ -57,7 +57,7 @@ def test_killing_the_indexer_never_leaves_a_broken_index(tmp_path, encoder):
     rng = random.Random(7)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     survived = 0
-    for _ in range(8):
+    for _ in range(20):
         command = [
             sys.executable,
             "-m",
@@ -69,7 +69,7 @@ def test_killing_the_indexer_never_leaves_a_broken_index(tmp_path, encoder):
             str(index_dir),
         ]
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 12.0))
+        time.sleep(rng.uniform(0.3, 9.0))
         finished = proc.poll() is not None
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -80,6 +80,6 @@ def test_killing_the_indexer_never_leaves_a_broken_index(tmp_path, encoder):
         )
         assert_citations_exact(loaded, loaded.ask("Who did Putin invite to Moscow?"))
         survived += not finished
-    assert survived >= 4  # most kills landed while the indexer was still running
+    assert survived >= 10  # most kills landed while the indexer was still running
     Assistant.from_paths([ARTICLE], index_dir, encoder=encoder, rebuild=True)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # killed writers' folders go

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import index as store
+from . import rerank
 from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
@@ -18,8 +19,9 @@ from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionErro
 from .followup import queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
+from .rerank import Reranker
 from .retrieve import Query, Retriever, Signals
-from .settings import Settings
+from .settings import Settings, answerability_model
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,11 @@ class Assistant:
 
     @cached_property
     def abstainer(self) -> LinearModel:
-        return shipped("answerability")
+        return shipped(answerability_model(self.settings.rerank_candidates > 0))
+
+    @cached_property
+    def reranker(self) -> Reranker:
+        return rerank.shipped()
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -81,7 +87,8 @@ class Assistant:
         **options,
     ) -> Assistant:
         """Index the files at ``paths`` into ``index_dir``, or reuse the index there if it is
-        up to date (same documents, same settings, same model).
+        up to date (same documents, same settings, same model). When only some documents
+        were added, changed or removed, only those are embedded; ``rebuild`` embeds all.
 
         Raises:
             DocumentError: a file cannot be read; the existing index is left as it was.
@@ -91,18 +98,20 @@ class Assistant:
         docs = [load_path(p) for p in paths]
         if not docs:
             raise DocumentError("no documents given")
+        previous = None
         if not rebuild:
             try:
                 manifest = store.read_manifest(index_dir)
                 reasons = store.stale_reasons(manifest, docs, settings)
                 if not reasons and manifest["model"].get("sha256") == encoder.weights_sha256:
                     return cls(store.load(index_dir, encoder), settings, encoder)
-                log.info("rebuilding %s: %s", index_dir, "; ".join(reasons) or "another model")
+                log.info("updating %s: %s", index_dir, "; ".join(reasons) or "another model")
+                previous = store.load(index_dir, encoder)  # unchanged documents keep their vectors
             except IndexNotFoundError:
                 pass
             except CiteqaError as e:  # a damaged index is rebuilt, not fatal
                 log.warning("rebuilding %s: %s", index_dir, e)
-        index = store.build(docs, settings, encoder)
+        index = store.build(docs, settings, encoder, previous)
         store.save(index, index_dir)
         return cls(index, settings, encoder)
 
@@ -190,15 +199,26 @@ class Assistant:
         ]
         return quoted(question, picks, answerable, searches[-1].text)
 
-    def rank(self, question: str, query: Query, vector: np.ndarray) -> tuple[Signals, np.ndarray, np.ndarray]:
-        """The candidates for ``query``, their features and their ranking scores."""
+    def rank(
+        self, question: str, query: Query, vector: np.ndarray
+    ) -> tuple[Signals, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The candidates for ``query``, their features, their ranking scores and, when the
+        cross-encoder reranks, its scores. Reranking keeps only the candidates it read."""
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
-        return signals, X, self.ranker(X) + self.prior[signals.candidates]
+        scores = self.ranker(X) + self.prior[signals.candidates]
+        if not self.settings.rerank_candidates:
+            return signals, X, scores, None
+        keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
+        texts = [self.index.sentences[s].text for s in signals.candidates[keep]]
+        cross = self.reranker.scores(query.question, texts)
+        weight = self.reranker.info["combine"]
+        combined = weight["linear"] * scores[keep] + weight["cross_encoder"] * cross
+        return signals.subset(keep), X[keep], combined, cross
 
     def score(self, question: str, query: Query, vector: np.ndarray):
         """Candidates, their ranking scores and the answerability of the best one."""
-        signals, X, scores = self.rank(question, query, vector)
-        q = question_features(signals, self.retriever, question, X, scores)
+        signals, X, scores, cross = self.rank(question, query, vector)
+        q = question_features(signals, self.retriever, question, X, scores, cross)
         answerable = 1.0 / (1.0 + math.exp(-float(self.abstainer(q[None, :])[0])))
         return signals, scores, answerable

@@ -19,6 +19,10 @@ class CorruptIndexError(CiteqaError):
     """An index file is missing, truncated or unreadable."""
 
 
+class IndexWriteError(CiteqaError):
+    """The index cannot be written: the folder is read-only or the disk is full."""
+
+
 class StaleIndexError(CiteqaError):
     """The index no longer matches its documents or settings."""
 

@@ -25,12 +25,16 @@ import numpy as np
 
 from .chunk import Chunk, chunk_text, make_chunks
 from .embed import DIMENSION, Encoder
-from .errors import CorruptIndexError, DocumentError, IndexNotFoundError, ModelMismatchError
+from .errors import CorruptIndexError, DocumentError, IndexNotFoundError, IndexWriteError, ModelMismatchError
 from .load import Document
 from .segment import Sentence, split_sentences
-from .settings import Settings
+from .settings import INDEX_TYPES, Settings
 
 log = logging.getLogger(__name__)
+
+# From this many vectors, "auto" picks HNSW over exact search (see index_kind).
+APPROXIMATE_FROM = 200_000
+HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 FORMAT_VERSION = 1
 REBUILD_HINT = "run `citeqa index --rebuild` (or Assistant.from_paths) to rebuild it"
@@ -61,19 +65,44 @@ class Index:
     def faiss(self, name: str):
         """The FAISS index of "sentences" or "chunks": read from disk, or built once in memory."""
         if name not in self._faiss:
-            import faiss
-
-            flat = faiss.IndexFlatIP(DIMENSION)
-            flat.add(self.sentence_vectors if name == "sentences" else self.chunk_vectors)
-            self._faiss[name] = flat
+            vectors = self.sentence_vectors if name == "sentences" else self.chunk_vectors
+            self._faiss[name] = make_faiss(vectors, self.manifest["faiss"][name])
         return self._faiss[name]
 
     def chunk_texts(self) -> list[str]:
         return [chunk_text(c, self.sentences) for c in self.chunks]
 
 
-def build(documents: list[Document], settings: Settings, encoder: Encoder) -> Index:
-    """Split, chunk and embed ``documents``.
+def index_kind(vectors: int, wanted: str = "auto") -> str:
+    """The FAISS index type for this many vectors: exact search up to APPROXIMATE_FROM, then
+    HNSW (benchmarks/bench.py, "scale", measures both); any other ``wanted`` is taken as is."""
+    if wanted != "auto":
+        return wanted
+    return "hnsw" if vectors >= APPROXIMATE_FROM else "flat"
+
+
+def make_faiss(vectors: np.ndarray, kind: str):
+    """A FAISS index of ``kind`` ("flat" or "hnsw") holding ``vectors``. Both keep the exact
+    vectors, which ``load`` reads back and the ranker scores with."""
+    import faiss
+
+    if kind == "flat":
+        index = faiss.IndexFlatIP(vectors.shape[1])
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction, index.hnsw.efSearch = HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH
+    else:
+        raise ValueError(f"unknown index type {kind!r}; choose from {', '.join(INDEX_TYPES)}")
+    index.add(vectors)
+    return index
+
+
+def build(
+    documents: list[Document], settings: Settings, encoder: Encoder, previous: Index | None = None
+) -> Index:
+    """Split, chunk and embed ``documents``. The sentences and chunks of documents that are
+    unchanged in ``previous`` (same text, model and settings) keep their embeddings: only new
+    and changed documents are embedded.
 
     Raises:
         DocumentError: two documents share an id, or a document has nothing to index.
@@ -92,9 +121,19 @@ def build(documents: list[Document], settings: Settings, encoder: Encoder) -> In
             raise DocumentError(f"{doc.doc_id}: the document has no text to index")
         sentences.extend(found)
     chunks = make_chunks(sentences, settings.chunk_sentences, settings.chunk_overlap, settings.chunk_chars)
+    known_sentences, known_chunks = _reusable(previous, by_id, settings, encoder)
     started = time.perf_counter()
-    sentence_vectors = encoder.encode([s.text for s in sentences])
-    chunk_vectors = _chunk_vectors(chunks, sentences, sentence_vectors, encoder)
+    sentence_vectors = _embed(
+        [(s.doc_id, s.start, s.end) for s in sentences], known_sentences, lambda i: sentences[i].text, encoder
+    )
+    single = {i: sentence_vectors[c.first] for i, c in enumerate(chunks) if c.last - c.first == 1}
+    chunk_vectors = _embed(
+        [(c.doc_id, c.start, c.end) for c in chunks],
+        known_chunks,
+        lambda i: chunk_text(chunks[i], sentences),
+        encoder,
+        single,  # a one-sentence chunk reuses its sentence's vector: nothing is embedded twice
+    )
     log.info(
         "embedded %d sentences and %d chunks in %.1f s",
         len(sentences),
@@ -105,15 +144,34 @@ def build(documents: list[Document], settings: Settings, encoder: Encoder) -> In
     return Index(by_id, sentences, chunks, sentence_vectors, chunk_vectors, manifest)
 
 
-def _chunk_vectors(chunks, sentences, sentence_vectors, encoder) -> np.ndarray:
-    """Embed chunks; a one-sentence chunk reuses its sentence's vector (nothing embedded twice)."""
-    vectors = np.zeros((len(chunks), DIMENSION), dtype=np.float32)
-    multi = [i for i, c in enumerate(chunks) if c.last - c.first > 1]
-    for i, c in enumerate(chunks):
-        if c.last - c.first == 1:
-            vectors[i] = sentence_vectors[c.first]
-    if multi:
-        vectors[multi] = encoder.encode([chunk_text(chunks[i], sentences) for i in multi])
+def _reusable(previous: Index | None, docs: dict[str, Document], settings: Settings, encoder: Encoder):
+    """Vectors of ``previous`` by (document, start, end), for documents that have not changed."""
+    if previous is None or previous.manifest["model"].get("sha256") != encoder.weights_sha256:
+        return {}, {}
+    if stale_reasons(previous.manifest, None, settings):
+        return {}, {}
+    same = {d for d, doc in previous.documents.items() if d in docs and docs[d].sha256 == doc.sha256}
+    sentences = {(s.doc_id, s.start, s.end): previous.sentence_vectors[i]
+                 for i, s in enumerate(previous.sentences) if s.doc_id in same}  # fmt: skip
+    chunks = {(c.doc_id, c.start, c.end): previous.chunk_vectors[i]
+              for i, c in enumerate(previous.chunks) if c.doc_id in same}  # fmt: skip
+    return sentences, chunks
+
+
+def _embed(keys, known: dict, text_of, encoder: Encoder, given: dict | None = None) -> np.ndarray:
+    """Vectors for ``keys``: taken from ``given`` (by position) or ``known`` (by key) when there,
+    the rest embedded in one batch."""
+    vectors = np.zeros((len(keys), DIMENSION), dtype=np.float32)
+    missing = []
+    for i, key in enumerate(keys):
+        if given and i in given:
+            vectors[i] = given[i]
+        elif key in known:
+            vectors[i] = known[key]
+        else:
+            missing.append(i)
+    if missing:
+        vectors[missing] = encoder.encode([text_of(i) for i in missing])
     return vectors
 
 
@@ -130,7 +188,12 @@ def _manifest(
         "format_version": FORMAT_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": encoder.name, "sha256": encoder.weights_sha256, "dimension": DIMENSION},
-        "settings": settings.index_settings(),
+        # The reranker changes answers, not what is stored: recorded, but never makes it stale.
+        "settings": {**settings.index_settings(), "reranker_sha256": _reranker_sha256(settings)},
+        "faiss": {
+            "sentences": index_kind(n_sentences, settings.index_type),
+            "chunks": index_kind(n_chunks, settings.index_type),
+        },
         "documents": {
             d.doc_id: {"sha256": d.sha256, "source": d.source, "chars": len(d.text)} for d in docs.values()
         },
@@ -139,13 +202,20 @@ def _manifest(
     }
 
 
+def _reranker_sha256(settings: Settings) -> str | None:
+    from .rerank import shipped
+
+    return shipped().sha256 if settings.rerank_candidates else None
+
+
 def stale_reasons(manifest: dict, documents: list[Document] | None, settings: Settings) -> list[str]:
     """Why an index no longer fits ``documents`` (when given) and ``settings``; empty if it does."""
     reasons = []
     wanted = settings.index_settings()
-    for key, value in manifest.get("settings", {}).items():
-        if wanted.get(key) != value:
-            reasons.append(f"setting {key} is {wanted.get(key)} but the index was built with {value}")
+    built = manifest.get("settings", {})
+    for key, value in wanted.items():
+        if built.get(key) != value:
+            reasons.append(f"setting {key} is {value} but the index was built with {built.get(key)}")
     if documents is not None:
         stored = manifest.get("documents", {})
         given = {d.doc_id: d.sha256 for d in documents}
@@ -164,10 +234,11 @@ def save(index: Index, directory: str | Path) -> None:
     import faiss
 
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(directory)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-{os.getpid()}-", dir=directory.parent))
+    tmp = None
     try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(directory)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-{os.getpid()}-", dir=directory.parent))
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in index.documents.values()))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in index.sentences))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in index.chunks))
@@ -179,8 +250,16 @@ def save(index: Index, directory: str | Path) -> None:
             _fsync(f)
         os.chmod(tmp, 0o755)
         _swap_in(tmp, directory)
+    except (OSError, RuntimeError) as e:  # faiss reports a failed write as RuntimeError
+        reason = getattr(e, "strerror", None) or str(e).strip().splitlines()[-1]
+        raise IndexWriteError(
+            f"cannot write the index to {directory}: {reason}. Any previous index there is "
+            "unchanged; free some disk space or make the folder writable, or choose another "
+            "folder (citeqa index --index-dir DIR)"
+        ) from e
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _remove_abandoned(directory: Path) -> None:
