@@ -260,7 +260,7 @@ def part_scale(sizes: list[int]) -> dict:
                 if kind == "hnsw":
                     index.hnsw.efSearch = value
                 elif value is not None:
-                    index.nprobe = value
+                    faiss.extract_index_ivf(index).nprobe = value
                 single = [timed(index.search, q[None, :], 10)[1] for q in queries]
                 _, found = index.search(queries, 10)
                 recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
@@ -290,16 +290,11 @@ def make_index(kind: str, base: np.ndarray, ef_search: int = 128, nprobe: int = 
         return index
     n, d = base.shape
     lists = int(4 * n**0.5)
-    quantizer = faiss.IndexFlatIP(d)
-    ip = faiss.METRIC_INNER_PRODUCT
-    if kind == "ivf-sq8":
-        index = faiss.IndexIVFScalarQuantizer(quantizer, d, lists, faiss.ScalarQuantizer.QT_8bit, ip)
-    else:
-        index = faiss.IndexIVFPQ(quantizer, d, lists, 48, 8, ip)
+    codes = "SQ8" if kind == "ivf-sq8" else "PQ48"
+    index = faiss.index_factory(d, f"IVF{lists},{codes}", faiss.METRIC_INNER_PRODUCT)
     index.train(base[np.random.default_rng(0).permutation(n)[: 50 * lists]])
     index.add(base)
-    index.nprobe = nprobe
-    index.keep_quantizer = quantizer  # the quantizer must live as long as the index
+    faiss.extract_index_ivf(index).nprobe = nprobe
     return index
 
 

@@ -91,24 +91,27 @@ def test_a_full_disk_keeps_the_old_index(tmp_path, encoder):
         assert [d.doc_id for d in old.documents] == [ARTICLE.name]
 
 
-def _ask(url: str, question: str) -> dict:
+def app_answer(index_dir, question: str) -> tuple[dict, str]:
+    """Start app.py on ``index_dir``, ask ``question`` through /ask, stop it: (answer, output)."""
     from gradio_client import Client
 
-    return Client(url, verbose=False).predict(question, [], api_name="/ask")
+    proc, url = start_app(env={"CITEQA_INDEX_DIR": str(index_dir)})
+    try:
+        answer = Client(url, verbose=False).predict(question, [], api_name="/ask")
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0]
+    assert "Traceback" not in output
+    return answer, output
 
 
 def test_the_app_rebuilds_a_damaged_index(tmp_path):
     index_dir = tmp_path / "index"
     shutil.copytree(ARTICLE.parents[1] / "index", index_dir)
     (index_dir / "sentences.faiss").write_bytes(b"garbage")
-    proc, url = start_app(env={"CITEQA_INDEX_DIR": str(index_dir)})
-    try:
-        answer = _ask(url, "Who did Putin invite to Moscow?")
-        assert "foreign ministers" in answer["citations"][0]["quote"]
-    finally:
-        proc.terminate()
-        output = proc.communicate(timeout=30)[0]
-    assert "rebuilding" in output and "Traceback" not in output
+    answer, output = app_answer(index_dir, "Who did Putin invite to Moscow?")
+    assert "foreign ministers" in answer["citations"][0]["quote"]
+    assert "rebuilding" in output
     Assistant.load(index_dir)  # rebuilt on disk
 
 
@@ -116,12 +119,6 @@ def test_the_app_answers_from_memory_when_it_cannot_write(tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
     with read_only(folder):
-        proc, url = start_app(env={"CITEQA_INDEX_DIR": str(folder / "index")})
-        try:
-            answer = _ask(url, "How many people fled their homes?")
-            assert "70,000" in answer["citations"][0]["quote"]
-        finally:
-            proc.terminate()
-            output = proc.communicate(timeout=30)[0]
+        answer, output = app_answer(folder / "index", "How many people fled their homes?")
+    assert "70,000" in answer["citations"][0]["quote"]
     assert "citeqa: warning: cannot write the index" in output and "kept in memory" in output
-    assert "Traceback" not in output
