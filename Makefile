@@ -49,4 +49,4 @@ train: install
 
 bench: install
 	$(BIN)/python benchmarks/bench.py --out results/bench
-	$(BIN)/python benchmarks/load.py --upload-at 20 --seconds 90 --out results/load
+	$(BIN)/python benchmarks/load.py --seconds 90 --out results/load
