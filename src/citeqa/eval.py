@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in systems:
             if name in CITEQA:
                 settings = Settings(**{**CITEQA[name], "abstain_threshold": 0.0})
-                system = Assistant(assistant.index, settings, assistant.encoder)
+                same = settings == assistant.settings  # reuse its retriever (BM25) rather than rebuild
+                system = assistant if same else Assistant(assistant.index, settings, assistant.encoder)
             else:
                 system = Baseline(name, assistant.index, assistant.encoder)
             records[name] += run(system, article)

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .settings import MODELS
+
 log = logging.getLogger(__name__)
 
-RERANKER = Path(__file__).parent / "models" / "reranker"
+RERANKER = MODELS / "reranker"
 MAX_TOKENS = 128
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from functools import cache
 from pathlib import Path
 
 MODELS = Path(__file__).parent / "models"
@@ -15,6 +16,7 @@ def answerability_model(reranked: bool) -> str:
     return "answerability-reranked" if reranked else "answerability"
 
 
+@cache
 def default_threshold(reranked: bool) -> float:
     """The answerability below which at most 2 % of the answerable questions of the fitting half
     of squad2-dev16 are refused, stored with the model by training/fit_abstention.py."""
