@@ -60,3 +60,23 @@ def test_reranking_is_a_setting(assistant):
 def test_the_manifest_records_the_reranker(assistant):
     assert assistant.index.manifest["settings"]["reranker_sha256"] == shipped().sha256
     assert ARTICLE.name in assistant.index.manifest["documents"]
+
+
+def test_it_reads_the_weights_as_transformers_does():
+    """citeqa.bert runs the network without transformers' imports; the numbers must not move."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from citeqa.bert import Model
+    from citeqa.rerank import MAX_TOKENS
+
+    question = "Who did Putin invite to Moscow?"
+    sentences = ["Putin invited the ministers to Moscow.", "Short.", "word " * 300, "Пути́н 😀 مرحبا"]
+    ours = Model(RERANKER, MAX_TOKENS).pair_logits(question, sentences)
+    tokenizer = AutoTokenizer.from_pretrained(RERANKER)
+    model = AutoModelForSequenceClassification.from_pretrained(RERANKER, dtype=torch.float32).eval()
+    batch = tokenizer([question] * len(sentences), sentences, truncation="longest_first",
+                      max_length=MAX_TOKENS, padding=True, return_tensors="pt")  # fmt: skip
+    with torch.inference_mode():
+        theirs = model(**batch).logits.view(-1).double().numpy()
+    assert np.abs(ours - theirs).max() < 1e-4

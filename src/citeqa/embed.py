@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -36,6 +37,8 @@ class Encoder:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        self._direct: Direct | None | bool = False  # False: not looked at yet
+        self._direct_lock = threading.Lock()
 
     @cached_property
     def weights_sha256(self) -> str:
@@ -47,6 +50,7 @@ class Encoder:
 
     @property
     def model(self):
+        """The sentence-transformers model, loaded on first use (its imports take about 2 s)."""
         with self._lock:
             if self._model is None:
                 import transformers
@@ -59,9 +63,16 @@ class Encoder:
             return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Normalized embeddings, shape ``(len(texts), 384)``, float32."""
+        """Normalized embeddings, shape ``(len(texts), 384)``, float32.
+
+        A few texts at a time (a question) go through the same network, read with transformers
+        alone (see `Direct`), so that answering never imports sentence-transformers: that keeps
+        `citeqa ask` from a cold start quick. Both give the same vectors (tested).
+        """
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
+        if len(texts) <= DIRECT_UP_TO and self.direct is not None:
+            return self.direct.encode(list(texts))
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -70,6 +81,58 @@ class Encoder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @property
+    def direct(self) -> Direct | None:
+        """The network read with transformers alone; None unless the model is a plain
+        transformer, mean pooling and normalisation, as all-MiniLM-L6-v2 is."""
+        with self._direct_lock:
+            if self._direct is False:
+                self._direct = Direct.of(self.model_path)
+            return self._direct
+
+
+DIRECT_UP_TO = 8  # texts encoded without sentence-transformers; more go through it (batching)
+
+
+class Direct:
+    """A sentence-transformers model of the form Transformer, mean Pooling, Normalize, run
+    without sentence-transformers (`citeqa.bert`): tokenised as it does (stripped, truncated
+    to its max_seq_length), mean of the token vectors under the attention mask, unit length."""
+
+    PIPELINE = [
+        "sentence_transformers.models.Transformer",
+        "sentence_transformers.models.Pooling",
+        "sentence_transformers.models.Normalize",
+    ]
+
+    def __init__(self, path: Path, max_length: int) -> None:
+        from .bert import Model
+
+        self.model = Model(path, max_length)
+
+    @classmethod
+    def of(cls, path: Path) -> Direct | None:
+        try:
+            modules = json.loads((path / "modules.json").read_text())
+            pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+            config = json.loads((path / "sentence_bert_config.json").read_text())
+            means = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
+            layout = [(m.get("type"), m.get("path")) for m in modules][:2]
+            if (
+                [m.get("type") for m in modules] != cls.PIPELINE
+                or layout[1][1] != "1_Pooling"
+                or layout[0][1] != ""
+                or means != ["pooling_mode_mean_tokens"]
+                or config.get("do_lower_case")
+            ):
+                return None
+            return cls(path, int(config["max_seq_length"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.mean_vectors([t.strip() for t in texts])
 
 
 @lru_cache(maxsize=1)

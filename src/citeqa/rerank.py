@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
-import warnings
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -47,40 +45,18 @@ class Reranker:
     def _model(self):
         with self._lock:
             if self._loaded is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                import torch
-                import transformers
-                from transformers import AutoModelForSequenceClassification, AutoTokenizer
+                from .bert import Model
 
-                transformers.utils.logging.disable_progress_bar()
                 log.info("loading the reranker from %s", self.path)
-                tokenizer = AutoTokenizer.from_pretrained(self.path)
-                model = AutoModelForSequenceClassification.from_pretrained(self.path, dtype=torch.float32)
-                with warnings.catch_warnings():  # torch.ao's dynamic quantisation warns it will move
-                    warnings.simplefilter("ignore")
-                    quantize = torch.ao.quantization.quantize_dynamic
-                    model = quantize(model.eval(), {torch.nn.Linear}, torch.qint8)
-                self._loaded = (tokenizer, model)
+                self._loaded = Model(self.path, MAX_TOKENS)
+                self._loaded.quantize()
             return self._loaded
 
     def scores(self, question: str, sentences: list[str]) -> np.ndarray:
         """One logit per sentence."""
         if not sentences:
             return np.zeros(0)
-        import torch
-
-        tokenizer, model = self._model()
-        with self._lock:  # a fast tokenizer must not be called from two threads at once
-            enc = tokenizer(
-                [question] * len(sentences),
-                sentences,
-                truncation="longest_first",
-                max_length=MAX_TOKENS,
-                padding=True,
-                return_tensors="pt",
-            )
-        with torch.inference_mode():
-            return model(**enc).logits.view(-1).double().numpy()
+        return self._model().pair_logits(question, sentences)
 
 
 @cache

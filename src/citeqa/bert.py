@@ -1,0 +1,141 @@
+"""MiniLM (a BERT encoder) in plain torch, read from a model folder's safetensors and tokenizer.json.
+
+Answering a question runs two such networks: the embedding model on the question and the
+reranker on question-sentence pairs. Reading them with transformers or sentence-transformers
+would import 1.5-3.5 s of modules on every cold start of `citeqa ask`; this module needs torch,
+tokenizers and safetensors only. Both readings give the same numbers (tests/test_embed.py,
+tests/test_rerank.py). Imported only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+from tokenizers import Tokenizer
+from torch import nn
+from torch.nn import functional as F
+
+# transformers' names for the weights -> this module's, applied in order
+RENAMES = [
+    ("bert.", ""),
+    ("encoder.layer.", "layers."),
+    ("attention.self.", ""),
+    ("attention.output.dense", "attention_out"),
+    ("attention.output.LayerNorm", "attention_norm"),
+    ("intermediate.dense", "inner"),
+    ("output.dense", "out"),
+    ("output.LayerNorm", "out_norm"),
+    ("embeddings.word_embeddings", "words"),
+    ("embeddings.position_embeddings", "positions"),
+    ("embeddings.token_type_embeddings", "types"),
+    ("embeddings.LayerNorm", "embedding_norm"),
+    ("pooler.dense", "pooler"),
+]
+
+
+class Layer(nn.Module):
+    def __init__(self, size: int, heads: int, inner: int, eps: float) -> None:
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = nn.Linear(size, size), nn.Linear(size, size), nn.Linear(size, size)
+        self.attention_out = nn.Linear(size, size)
+        self.attention_norm = nn.LayerNorm(size, eps=eps)
+        self.inner, self.out = nn.Linear(size, inner), nn.Linear(inner, size)
+        self.out_norm = nn.LayerNorm(size, eps=eps)
+
+    def forward(self, x: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
+        b, n, d = x.shape
+
+        def heads(t: torch.Tensor) -> torch.Tensor:
+            return t.view(b, n, self.heads, d // self.heads).transpose(1, 2)
+
+        mixed = F.scaled_dot_product_attention(heads(self.query(x)), heads(self.key(x)), heads(self.value(x)),
+                                               attn_mask=attend)  # fmt: skip
+        x = self.attention_norm(x + self.attention_out(mixed.transpose(1, 2).reshape(b, n, d)))
+        return self.out_norm(x + self.out(F.gelu(self.inner(x))))
+
+
+class Bert(nn.Module):
+    """The encoder, its pooler, and a one-logit classifier when the weights have one."""
+
+    def __init__(self, config: dict, classifier: bool) -> None:
+        super().__init__()
+        size, eps = config["hidden_size"], config["layer_norm_eps"]
+        self.words = nn.Embedding(config["vocab_size"], size)
+        self.positions = nn.Embedding(config["max_position_embeddings"], size)
+        self.types = nn.Embedding(config["type_vocab_size"], size)
+        self.embedding_norm = nn.LayerNorm(size, eps=eps)
+        self.layers = nn.ModuleList(
+            Layer(size, config["num_attention_heads"], config["intermediate_size"], eps)
+            for _ in range(config["num_hidden_layers"])
+        )
+        self.pooler = nn.Linear(size, size)
+        self.classifier = nn.Linear(size, 1) if classifier else None
+
+    def forward(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The last layer's token vectors, shape (batch, tokens, size)."""
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.embedding_norm(self.words(ids) + self.positions(positions) + self.types(types))
+        attend = mask.bool()[:, None, None, :]  # no token attends to padding
+        for layer in self.layers:
+            x = layer(x, attend)
+        return x
+
+    def logits(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        first = self.forward(ids, types, mask)[:, 0]
+        return self.classifier(torch.tanh(self.pooler(first))).view(-1)
+
+
+class Model:
+    """A model folder (config.json, model.safetensors, tokenizer.json), ready to run."""
+
+    def __init__(self, path: Path, max_length: int) -> None:
+        config = json.loads((path / "config.json").read_text())
+        absolute = config.get("position_embedding_type", "absolute") == "absolute"
+        if config.get("model_type") != "bert" or not absolute:
+            raise ValueError(f"{path} is not a BERT model with absolute positions")
+        weights = {}
+        for name, tensor in load_file(str(path / "model.safetensors")).items():
+            for old, new in RENAMES:
+                name = name.replace(old, new)
+            weights[name] = tensor.float()
+        weights.pop("embeddings.position_ids", None)
+        self.network = Bert(config, classifier="classifier.weight" in weights)
+        self.network.load_state_dict(weights, strict=True)
+        self.network.eval()
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length, strategy="longest_first")
+        self.tokenizer.enable_padding(pad_id=config.get("pad_token_id") or 0, pad_token="[PAD]")
+
+    def quantize(self) -> None:
+        """int8 weights for the linear layers (dynamic quantisation): about 3 times quicker."""
+        import warnings
+
+        with warnings.catch_warnings():  # torch.ao's dynamic quantisation warns it will move
+            warnings.simplefilter("ignore")
+            self.network = torch.ao.quantization.quantize_dynamic(self.network, {nn.Linear}, torch.qint8)
+
+    def _batch(self, inputs: list) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        encodings = self.tokenizer.encode_batch(inputs)
+        fields = ("ids", "type_ids", "attention_mask")
+        return tuple(torch.tensor([getattr(e, k) for e in encodings]) for k in fields)
+
+    def mean_vectors(self, texts: list[str]) -> np.ndarray:
+        """Mean of the token vectors under the attention mask, unit length (sentence-transformers'
+        Pooling(mean) then Normalize)."""
+        ids, types, mask = self._batch(texts)
+        with torch.inference_mode():
+            tokens = self.network(ids, types, mask)
+        weights = mask.unsqueeze(-1).to(tokens.dtype)
+        means = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return F.normalize(means, p=2, dim=1).numpy().astype(np.float32)
+
+    def pair_logits(self, first: str, seconds: list[str]) -> np.ndarray:
+        """The classifier's logit for (first, second) of each second."""
+        ids, types, mask = self._batch([(first, s) for s in seconds])
+        with torch.inference_mode():
+            return self.network.logits(ids, types, mask).double().numpy()

@@ -1,0 +1,38 @@
+import subprocess
+import sys
+
+import numpy as np
+from conftest import ROOT
+
+from citeqa.embed import DIRECT_UP_TO, Direct
+
+TEXTS = [
+    "Who did Putin invite to Moscow?",
+    "   And who will receive the Armenian one?  ",
+    "Nagorno-Karabakh: 70,000 people fled — about half the population.",
+    "Пути́н пригласи́л мини́стров. 普京邀请了部长们。 😀 مرحبا",
+    "word " * 400,  # past the model's 256 tokens: truncated the same way
+]
+
+
+def test_short_batches_skip_sentence_transformers_and_give_the_same_vectors(encoder):
+    assert isinstance(encoder.direct, Direct)
+    direct = np.vstack([encoder.encode([t]) for t in TEXTS])
+    assert len(TEXTS) <= DIRECT_UP_TO
+    together = encoder.encode(TEXTS)  # one padded batch, still the direct path
+    through_st = encoder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.abs(direct - through_st).max() < 1e-5
+    assert np.abs(together - through_st).max() < 1e-5
+    assert np.allclose(np.linalg.norm(direct, axis=1), 1, atol=1e-5)
+
+
+def test_answering_never_imports_sentence_transformers():
+    code = (
+        "import sys; from citeqa import Assistant; "
+        "a = Assistant.load('index'); answer = a.ask('Who did Putin invite to Moscow?'); "
+        "assert answer.citations and not answer.abstained; "
+        "print(sorted(m for m in sys.modules if m.startswith(('sentence_transformers', 'sklearn'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
