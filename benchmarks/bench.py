@@ -1,6 +1,6 @@
 """Speed and growth of citeqa, each figure beside a reference measured in the same run.
 
-    python benchmarks/bench.py [--out results/bench] [--parts query,indexing,incremental,scale,cold]
+    python benchmarks/bench.py [--out results/bench] [--parts indexing,incremental,query,scale,cold]
                                [--scale-sizes 100000,1000000]
 
 Parts:
@@ -134,7 +134,8 @@ def stage_costs(assistant, questions: list[str]) -> dict[str, float]:
     return {name: ms(v, 50) for name, v in costs.items()}
 
 
-def part_query(large) -> dict:
+def part_query(large, folder: Path) -> dict:
+    """The large collection's index comes from the indexing part when it ran (else built here)."""
     from citeqa import Assistant
 
     questions = questions_of_article()
@@ -143,7 +144,8 @@ def part_query(large) -> dict:
     for name, texts, repeats in (("article", article, 3), ("large", large, 1)):
         if texts is None:
             continue
-        assistant = Assistant.from_texts(texts)
+        kept = folder / "index-large"
+        assistant = Assistant.load(kept) if name == "large" and kept.exists() else Assistant.from_texts(texts)
         rag = QuickRag(texts, assistant.encoder)
         linear = Assistant(assistant.index, type(assistant.settings)(rerank_candidates=0), assistant.encoder)
         asked = latency(assistant.ask, questions, repeats)
@@ -164,7 +166,9 @@ def part_query(large) -> dict:
 
 def run_json(code: str) -> dict:
     """Run ``code`` in a fresh interpreter and read the JSON it prints last."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"a benchmark subprocess failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -172,64 +176,83 @@ INDEX_CODE = """
 import json, resource, time
 from citeqa.embed import default_encoder
 from citeqa.index import build, save
-from citeqa.load import Document
+from citeqa.load import load_path
 from citeqa.settings import Settings
-texts = json.loads(open({texts!r}).read())
+paths = json.loads(open({paths!r}).read())
 encoder = default_encoder()
-encoder.encode(["warm up"])
-docs = [Document(k, v) for k, v in texts.items()]
-t = time.perf_counter(); index = build(docs, Settings(), encoder); took = time.perf_counter() - t
+encoder.encode(["warm up"] * 16)  # loads the model (sentence-transformers) before the clock starts
+t = time.perf_counter()
+index = build([load_path(p) for p in paths], Settings(), encoder)
+took = time.perf_counter() - t
 save(index, {out!r})
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-sentences = [s.text for s in index.sentences]
-t = time.perf_counter(); encoder.model.encode(sentences, batch_size=64); raw = time.perf_counter() - t
-print(json.dumps({{"seconds": took, "sentences": len(sentences), "chunks": len(index.chunks),
+texts = [s.text for s in index.sentences] + index.chunk_texts()
+t = time.perf_counter(); encoder.model.encode(texts, batch_size=64); raw = time.perf_counter() - t
+print(json.dumps({{"seconds": took, "sentences": len(index.sentences), "chunks": len(index.chunks),
                   "raw_encode_seconds": raw, "peak_rss_mb": peak}}))
 """
 
 
+def write_documents(large: dict[str, str], folder: Path) -> list[Path]:
+    """The large collection as one file per article (ids are file names), written once."""
+    docs = folder / "docs"
+    paths = [docs / f"{n:05d}.txt" for n in range(len(large))]
+    if not docs.exists():
+        docs.mkdir()
+        for path, text in zip(paths, large.values(), strict=True):
+            path.write_text(text, encoding="utf-8")
+    return paths
+
+
 def part_indexing(large, folder: Path) -> dict:
+    """Each collection indexed in a fresh process (peak memory is its own); the large index is
+    kept in ``folder/index-large`` for the other parts."""
     out = {}
-    article = {ARTICLE.name: ARTICLE.read_text(encoding="utf-8")}
-    for name, texts in (("article", article), ("large", large)):
-        if texts is None:
+    for name, paths in (("article", [ARTICLE]), ("large", large and write_documents(large, folder))):
+        if not paths:
             continue
-        source = folder / f"{name}.json"
-        source.write_text(json.dumps(texts))
+        listing = folder / f"{name}.json"
+        listing.write_text(json.dumps([str(p) for p in paths]))
         target = folder / f"index-{name}"
-        got = run_json(INDEX_CODE.format(texts=str(source), out=str(target)))
+        got = run_json(INDEX_CODE.format(paths=str(listing), out=str(target)))
         size = sum(f.stat().st_size for f in target.iterdir())
+        embedded = got["sentences"] + got["chunks"]
         out[name] = {
-            "documents": len(texts), "sentences": got["sentences"], "chunks": got["chunks"],
+            "documents": len(paths), "sentences": got["sentences"], "chunks": got["chunks"],
             "index_seconds": round(got["seconds"], 1),
             "sentences_per_second": round(got["sentences"] / got["seconds"], 1),
-            "raw_encode_sentences_per_second": round(got["sentences"] / got["raw_encode_seconds"], 1),
+            "texts_embedded_per_second": round(embedded / got["seconds"], 1),
+            "raw_encode_texts_per_second": round(embedded / got["raw_encode_seconds"], 1),
             "share_of_raw_encode": round(got["raw_encode_seconds"] / got["seconds"], 3),
             "peak_rss_mb": round(got["peak_rss_mb"], 1), "index_mb_on_disk": round(size / 2**20, 1),
         }  # fmt: skip
     return out
 
 
-def part_incremental(large, folder: Path) -> dict:
+def part_incremental(large, folder: Path, full_seconds: float | None) -> dict:
+    """Add, change and remove documents of the large collection's index (copied from the
+    indexing part, whose build time is the full rebuild; built here when run alone)."""
     from citeqa import Assistant
+    from citeqa.embed import default_encoder
 
-    docs = folder / "docs"
-    docs.mkdir()
-    paths = []
-    for n, text in enumerate(large.values()):
-        paths.append(docs / f"{n:05d}.txt")
-        paths[-1].write_text(text, encoding="utf-8")
-    extra = docs / "added.txt"
+    paths = write_documents(large, folder)
+    extra = folder / "docs" / "added.txt"
     extra.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
     index_dir = folder / "incremental"
-    _, full = timed(Assistant.from_paths, paths, index_dir)
+    default_encoder().encode(["warm up"] * 16)  # loads the model before the clock starts
+    if full_seconds is None:
+        _, full_seconds = timed(Assistant.from_paths, paths, index_dir)
+    else:
+        shutil.copytree(folder / "index-large", index_dir)
     _, added = timed(Assistant.from_paths, [*paths, extra], index_dir)
-    paths[0].write_text(paths[0].read_text(encoding="utf-8") + "\n\nOne more sentence at the end.\n")
+    original = paths[0].read_text(encoding="utf-8")
+    paths[0].write_text(original + "\n\nOne more sentence at the end.\n", encoding="utf-8")
     _, changed = timed(Assistant.from_paths, [*paths, extra], index_dir)
     assistant, removed = timed(Assistant.from_paths, paths[1:], index_dir)
+    paths[0].write_text(original, encoding="utf-8")  # index-large stays current for the query part
     spans = [(c.doc_id, c.start, c.end) for c in assistant.index.chunks]
     return {
-        "documents": len(paths), "full_build_seconds": round(full, 1),
+        "documents": len(paths), "full_build_seconds": round(full_seconds, 1),
         "add_one_seconds": round(added, 1), "change_one_seconds": round(changed, 1),
         "remove_two_seconds": round(removed, 1),
         "duplicate_chunks": len(spans) - len(set(spans)),
@@ -237,44 +260,65 @@ def part_incremental(large, folder: Path) -> dict:
     }  # fmt: skip
 
 
-def part_scale(sizes: list[int]) -> dict:
-    import faiss
-
+def part_scale(sizes: list[int], folder: Path) -> dict:
+    """Random unit vectors at each size; and, when the indexing part kept it, the large
+    collection's real sentence vectors queried with 200 real questions."""
     rng = np.random.default_rng(0)
     out = {}
     for n in sizes:
-        base = rng.standard_normal((n, 384), dtype=np.float32)
-        base /= np.linalg.norm(base, axis=1, keepdims=True)
-        queries = rng.standard_normal((200, 384), dtype=np.float32)
-        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-        exact = faiss.IndexFlatIP(384)
-        _, build_exact = timed(exact.add, base)
-        _, truth = exact.search(queries, 10)
-        rows = {}
-        for kind in ("flat", "hnsw", "ivf-sq8", "ivf-pq"):
-            index, took = timed(make_index, kind, base)
-            knob = {"hnsw": ("efSearch", (64, 128, 256, 512)), "flat": (None, (None,))}.get(
-                kind, ("nprobe", (16, 64, 256))
-            )
-            for value in knob[1]:
-                if kind == "hnsw":
-                    index.hnsw.efSearch = value
-                elif value is not None:
-                    faiss.extract_index_ivf(index).nprobe = value
-                single = [timed(index.search, q[None, :], 10)[1] for q in queries]
-                _, found = index.search(queries, 10)
-                recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
-                name = kind if value is None else f"{kind} {knob[0]}={value}"
-                rows[name] = {
-                    "build_seconds": round(took if kind != "flat" else build_exact, 1),
-                    "memory_mb": round(faiss.serialize_index(index).nbytes / 2**20, 1),
-                    "query_ms_p50": ms(single, 50), "query_ms_p95": ms(single, 95),
-                    "recall_at_10": round(float(recall), 4),
-                }  # fmt: skip
-                print(f"scale {n} {name}: {rows[name]}", file=sys.stderr, flush=True)
-            del index
-        out[str(n)] = rows
+        base = unit(rng.standard_normal((n, 384), dtype=np.float32))
+        out[str(n)] = compare_indexes(base, unit(rng.standard_normal((200, 384), dtype=np.float32)))
+    kept = folder / "index-large" / "sentences.faiss"
+    if kept.exists():
+        import faiss
+
+        from citeqa.embed import default_encoder
+        from citeqa.eval import load_squad
+
+        stored = faiss.read_index(str(kept))
+        base = stored.reconstruct_n(0, stored.ntotal)
+        questions = [q.question for a in load_squad(SHARED / "squad2-dev16.json") for q in a.questions]
+        picked = np.random.default_rng(0).permutation(len(questions))[:200]
+        queries = default_encoder().encode([questions[i] for i in picked])
+        out[f"real {len(base)}"] = compare_indexes(base, queries)
     return out
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def compare_indexes(base: np.ndarray, queries: np.ndarray) -> dict:
+    """Exact against approximate index types: build time, memory, one-query latency, recall@10."""
+    import faiss
+
+    exact = faiss.IndexFlatIP(base.shape[1])
+    _, build_exact = timed(exact.add, base)
+    _, truth = exact.search(queries, 10)
+    rows = {}
+    for kind in ("flat", "hnsw", "ivf-sq8", "ivf-pq"):
+        index, took = timed(make_index, kind, base)
+        knob = {"hnsw": ("efSearch", (64, 128, 256, 512, 1024)), "flat": (None, (None,))}.get(
+            kind, ("nprobe", (16, 64, 256))
+        )
+        for value in knob[1]:
+            if kind == "hnsw":
+                index.hnsw.efSearch = value
+            elif value is not None:
+                faiss.extract_index_ivf(index).nprobe = value
+            single = [timed(index.search, q[None, :], 10)[1] for q in queries]
+            _, found = index.search(queries, 10)
+            recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
+            name = kind if value is None else f"{kind} {knob[0]}={value}"
+            rows[name] = {
+                "build_seconds": round(took if kind != "flat" else build_exact, 1),
+                "memory_mb": round(faiss.serialize_index(index).nbytes / 2**20, 1),
+                "query_ms_p50": ms(single, 50), "query_ms_p95": ms(single, 95),
+                "recall_at_10": round(float(recall), 4),
+            }  # fmt: skip
+            print(f"scale {len(base)} {name}: {rows[name]}", file=sys.stderr, flush=True)
+        del index
+    return rows
 
 
 def make_index(kind: str, base: np.ndarray, ef_search: int = 128, nprobe: int = 32):
@@ -328,23 +372,49 @@ def part_cold(folder: Path) -> dict:
 
 
 def table(result: dict) -> str:
-    lines = []
+    """bench.md: one Markdown table per part (the scale part: one per collection size)."""
+    m = result["machine"]
+    lines = [f"Machine: {m['platform']}, {m['cpus']} CPUs, Python {m['python']}; `{m['command']}`", ""]
     for part, value in result.items():
         if part == "machine":
             continue
-        lines += [f"### {part}", "", "```json", json.dumps(value, indent=1), "```", ""]
+        lines += [f"### {part}", ""]
+        nested = {k: v for k, v in value.items() if isinstance(v, dict)}
+        if not nested:
+            lines += markdown_rows({"": value})
+        elif part == "scale":
+            for size, rows in nested.items():
+                lines += [f"{size} vectors:", "", *markdown_rows(rows), ""]
+        else:
+            lines += markdown_rows(
+                {k: {f: x for f, x in v.items() if not isinstance(x, dict)} for k, v in nested.items()}
+            )
+            for k, v in nested.items():
+                for f, x in v.items():
+                    if isinstance(x, dict):
+                        lines += ["", f"{k}, {f.replace('_', ' ')}:", "", *markdown_rows({"": x})]
+        lines.append("")
     return "\n".join(lines)
+
+
+def markdown_rows(rows: dict[str, dict]) -> list[str]:
+    columns = list(dict.fromkeys(c for row in rows.values() for c in row))
+    cell = lambda x: "–".join(map(str, x)) if isinstance(x, list) else str(x)  # noqa: E731
+    out = [f"| | {' | '.join(c.replace('_', ' ') for c in columns)} |", "|---" * (len(columns) + 1) + "|"]
+    out += [f"| {name} | {' | '.join(cell(row.get(c, '')) for c in columns)} |" for name, row in rows.items()]
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="results/bench")
-    parser.add_argument("--parts", default="query,indexing,incremental,scale,cold")
+    parser.add_argument("--parts", default="indexing,incremental,query,scale,cold")
     parser.add_argument("--scale-sizes", default="100000,1000000")
     parser.add_argument("--no-large", action="store_true", help="the bundled article only")
+    parser.add_argument("--large-documents", type=int, default=None, help="only the first N large documents")
     args = parser.parse_args()
     parts = args.parts.split(",")
-    large = None if args.no_large else large_collection()
+    large = None if args.no_large else dict(list(large_collection().items())[: args.large_documents])
     result = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                           "python": platform.python_version(), "command": " ".join(sys.argv)}}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
@@ -353,13 +423,14 @@ def main() -> None:
             print(f"running {part}", file=sys.stderr, flush=True)
             started = time.perf_counter()
             if part == "query":
-                result[part] = part_query(large)
+                result[part] = part_query(large, folder)
             elif part == "indexing":
                 result[part] = part_indexing(large, folder)
             elif part == "incremental" and large is not None:
-                result[part] = part_incremental(large, folder)
+                full = result.get("indexing", {}).get("large", {}).get("index_seconds")
+                result[part] = part_incremental(large, folder, full)
             elif part == "scale":
-                result[part] = part_scale([int(n) for n in args.scale_sizes.split(",")])
+                result[part] = part_scale([int(n) for n in args.scale_sizes.split(",")], folder)
             elif part == "cold":
                 result[part] = part_cold(folder)
             print(f"{part}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
