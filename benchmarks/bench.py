@@ -53,16 +53,11 @@ def timed(fn, *args):
 
 def large_collection() -> dict[str, str]:
     """Every benchmark article as its own document (id: file and title)."""
-    sys.path.insert(0, str(ROOT / "training"))
-    from collect_candidates import reddit_articles
-
-    from citeqa.eval import load_squad
+    from citeqa.eval import load_squad, reddit_articles
 
     texts = {}
     for path in sorted(SHARED.rglob("*.json")):
-        articles = (
-            reddit_articles(str(path.relative_to(SHARED))) if "reddit" in path.name else load_squad(path)
-        )
+        articles = reddit_articles(path) if "reddit" in path.name else load_squad(path)
         for a in articles:
             texts[f"{path.stem}/{a.title}"] = a.text
     return texts

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from common import SEED, SHARED, log, question_rows
 
-from citeqa.eval import load_squad
+from citeqa.eval import load_squad, reddit_articles
 
 CACHE = Path(__file__).parent / "cache"
 TOP = 20
@@ -39,32 +39,13 @@ def articles_of(name: str, limit: int | None, rng: np.random.Generator):
         yield from articles[0::2]
         return
     if name.startswith("squadshifts/reddit"):
-        articles = reddit_articles(name)
+        articles = reddit_articles(SHARED / name)
     taken = 0
     for i in rng.permutation(len(articles)):
         if limit is not None and taken >= limit:
             return
         taken += len(articles[i].questions)
         yield articles[i]
-
-
-def reddit_articles(name: str, posts_per_article: int = 40):
-    """SQuADShifts reddit is one entry of 2,035 posts; cut it into articles of 40 posts."""
-    from citeqa.eval import Article, Question
-
-    entry = json.loads((SHARED / name).read_text(encoding="utf-8"))["data"][0]
-    out = []
-    paragraphs = entry["paragraphs"]
-    for k in range(0, len(paragraphs), posts_per_article):
-        part = paragraphs[k : k + posts_per_article]
-        questions = [
-            Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
-            for p in part
-            for qa in p["qas"]
-        ]
-        text = "\n\n".join(p["context"] for p in part)
-        out.append(Article(f"reddit-{k // posts_per_article}", text, questions))
-    return out
 
 
 def main() -> None:

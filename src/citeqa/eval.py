@@ -68,6 +68,23 @@ def load_squad(path: str | Path) -> list[Article]:
     return articles
 
 
+def reddit_articles(path: str | Path, posts_per_article: int = 40) -> list[Article]:
+    """SQuADShifts reddit is one entry of 2,035 posts; cut it into articles of 40 posts."""
+    entry = json.loads(Path(path).read_text(encoding="utf-8"))["data"][0]
+    out = []
+    paragraphs = entry["paragraphs"]
+    for k in range(0, len(paragraphs), posts_per_article):
+        part = paragraphs[k : k + posts_per_article]
+        questions = [
+            Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
+            for p in part
+            for qa in p["qas"]
+        ]
+        text = "\n\n".join(p["context"] for p in part)
+        out.append(Article(f"reddit-{k // posts_per_article}", text, questions))
+    return out
+
+
 def load_article_set(path: str | Path, article: str | Path) -> Article:
     """The article's own evaluation set (JSON Lines: id, question, answers, conversation?, turn?)."""
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
