@@ -9,7 +9,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from citeqa import Assistant
-from citeqa.eval import Article, hit_rank
+from citeqa.eval import Article, hit_rank, load_squad
 from citeqa.rank import sentence_features
 from citeqa.retrieve import make_query
 
@@ -43,6 +43,14 @@ def question_rows(article: Article, ranked: bool = False, rerank_candidates: int
         texts = [assistant.index.sentences[s].text for s in signals.candidates]
         y = np.array([hit_rank([t], q.answers) is not None for t in texts], dtype=bool)
         yield q, X, y, signals, assistant, scores, cross
+
+
+def fit_halves() -> tuple[list[Article], list[Article]]:
+    """The fit split (the even-numbered articles of squad2-dev16.json) in two halves. With
+    ``train_reranker.py --unanswerable`` the cross-encoder learns from the first; the
+    answerability model that reads its scores is then fitted on the second alone."""
+    fit = load_squad(SHARED / "squad2-dev16.json")[0::2]
+    return fit[0::2], fit[1::2]
 
 
 def standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
