@@ -211,6 +211,8 @@ def main() -> None:
     proc.terminate()
     proc.wait(timeout=30)
 
+    if args.upload_at is not None and not uploaded:
+        failures.append("the upload did not finish")
     ms = [x * 1000 for x in latencies]
     half = [mb for t, mb in memory if t >= wall / 2]
     result = {
@@ -233,13 +235,14 @@ def main() -> None:
             "latency_ms_max_during": percentile(during, 1.0),
             "latency_ms_p50_apart": percentile(apart, 0.5), "latency_ms_p95_apart": percentile(apart, 0.95),
         }  # fmt: skip
+        if not during:
+            failures.append("no answer was in flight while the upload was indexed: nothing was measured")
+    result["failures"], result["first_failures"] = len(failures), failures[:5]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
-    if args.upload_at is not None and not uploaded:
-        failures.append("the upload did not finish")
-    stalled = uploaded and (result["upload"]["latency_ms_max_during"] or 0) > args.stall_bound * 1000
+    stalled = uploaded and during and result["upload"]["latency_ms_max_during"] > args.stall_bound * 1000
     if stalled:
         print(f"an answer took longer than {args.stall_bound} s during the upload", file=sys.stderr)
     sys.exit(1 if failures or stalled else 0)

@@ -4,7 +4,7 @@ import sys
 import numpy as np
 from conftest import ROOT
 
-from citeqa.embed import DIRECT_UP_TO, Direct
+from citeqa.embed import DIRECT_UP_TO, Direct, Encoder
 
 TEXTS = [
     "Who did Putin invite to Moscow?",
@@ -26,12 +26,22 @@ def test_short_batches_skip_sentence_transformers_and_give_the_same_vectors(enco
     assert np.allclose(np.linalg.norm(direct, axis=1), 1, atol=1e-5)
 
 
-def test_answering_never_imports_sentence_transformers():
+def test_a_question_never_loads_sentence_transformers(tmp_path):
+    fresh = Encoder()
+    vector = fresh.encode(["Who did Putin invite to Moscow?"])
+    assert fresh._model is None and vector.shape == (1, 384)  # the direct reading answered
+    assert fresh.encode([" ", ""]).shape == (2, 384)
+    (tmp_path / "modules.json").write_text("[]")  # not a plain MiniLM: sentence-transformers reads it
+    assert Direct.of(tmp_path) is None and Direct.of(tmp_path / "missing") is None
+
+
+def test_answering_imports_neither_sentence_transformers_nor_transformers():
     code = (
         "import sys; from citeqa import Assistant; "
         "a = Assistant.load('index'); answer = a.ask('Who did Putin invite to Moscow?'); "
         "assert answer.citations and not answer.abstained; "
-        "print(sorted(m for m in sys.modules if m.startswith(('sentence_transformers', 'sklearn'))))"
+        "heavy = ('sentence_transformers', 'transformers', 'sklearn'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -62,6 +62,7 @@ def test_the_manifest_records_the_reranker(assistant):
     assert ARTICLE.name in assistant.index.manifest["documents"]
 
 
+@pytest.mark.filterwarnings("ignore:torch.ao.quantization is deprecated:DeprecationWarning")
 def test_it_reads_the_weights_as_transformers_does():
     """citeqa.bert runs the network without transformers' imports; the numbers must not move."""
     import torch
@@ -80,3 +81,9 @@ def test_it_reads_the_weights_as_transformers_does():
     with torch.inference_mode():
         theirs = model(**batch).logits.view(-1).double().numpy()
     assert np.abs(ours - theirs).max() < 1e-4
+    # and as shipped: both quantised to int8 the same way
+    shipped_scores = shipped().scores(question, sentences)
+    quantised = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, torch.qint8)
+    with torch.inference_mode():
+        theirs = quantised(**batch).logits.view(-1).double().numpy()
+    assert np.abs(shipped_scores - theirs).max() < 1e-3

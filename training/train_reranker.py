@@ -175,7 +175,9 @@ def main() -> None:
         rows = [r for r in read("fit") if r["article"] in titles]
         answerable = groups([r for r in rows if r["answerable"]], rng)
         unanswerable = [
-            (r["question"], [None, *r["sentences"][:NEGATIVES]]) for r in rows if not r["answerable"]
+            (r["question"], [None, *r["sentences"][:NEGATIVES]])
+            for r in rows
+            if not r["answerable"] and len(r["sentences"]) >= NEGATIVES  # a full group of negatives
         ]
         replay = squadshifts[args.max_groups : args.max_groups + args.replay]  # not seen in the first stage
         data = answerable + unanswerable + replay

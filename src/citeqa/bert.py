@@ -96,14 +96,18 @@ class Model:
     def __init__(self, path: Path, max_length: int) -> None:
         config = json.loads((path / "config.json").read_text())
         absolute = config.get("position_embedding_type", "absolute") == "absolute"
-        if config.get("model_type") != "bert" or not absolute:
-            raise ValueError(f"{path} is not a BERT model with absolute positions")
+        if config.get("model_type") != "bert" or not absolute or config.get("hidden_act") != "gelu":
+            raise ValueError(f"{path} is not a BERT model with absolute positions and exact GELU")
+        if max_length > config["max_position_embeddings"]:
+            raise ValueError(f"{path}: {max_length} tokens is more than the model's positions")
         weights = {}
         for name, tensor in load_file(str(path / "model.safetensors")).items():
             for old, new in RENAMES:
                 name = name.replace(old, new)
             weights[name] = tensor.float()
         weights.pop("embeddings.position_ids", None)
+        if "classifier.weight" in weights and weights["classifier.weight"].shape[0] != 1:
+            raise ValueError(f"{path}: the classifier must have one output")
         self.network = Bert(config, classifier="classifier.weight" in weights)
         self.network.load_state_dict(weights, strict=True)
         self.network.eval()

@@ -128,7 +128,8 @@ class Direct:
             ):
                 return None
             return cls(path, int(config["max_seq_length"]))
-        except (OSError, ValueError, KeyError):
+        except Exception as e:  # any model it cannot read goes through sentence-transformers
+            log.warning("reading %s without sentence-transformers failed (%s); using it instead", path, e)
             return None
 
     def encode(self, texts: list[str]) -> np.ndarray:
