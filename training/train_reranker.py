@@ -90,22 +90,13 @@ def train(model, tokenizer, data, epochs: int, batch: int, lr: float) -> None:
             enc = tokenizer([q for q, _ in pairs], [s for _, s in pairs], truncation="longest_first",
                             max_length=128, padding=True, return_tensors="pt")  # fmt: skip
             logits = model(**enc).logits.view(-1)
-            # unanswerable groups have one sentence fewer: pad them back to the group size
-            rows, k = [], 0
-            for a in answered.tolist():
-                width = group if a else group - 1
-                row = logits[k : k + width]
-                rows.append(row if a else torch.cat([row.new_full((1,), -1e4), row]))
-                k += width
-            grid = torch.stack(rows)
+            # unanswerable groups have one pair fewer (no positive): their first slot stays empty
+            real = torch.ones(len(part), group, dtype=torch.bool)
+            real[~answered, 0] = False
+            grid = logits.new_zeros(len(part), group).masked_scatter(real, logits)
             target = torch.zeros(len(part), group)
             target[:, 0] = answered.float()
-            weight = torch.ones(len(part), group)
-            weight[~answered, 0] = 0.0  # the padding is no pair
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                grid, target, weight=weight, reduction="sum"
-            )
-            loss = loss / weight.sum()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(grid[real], target[real])
             if answered.any():
                 listwise = torch.zeros(int(answered.sum()), dtype=torch.long)
                 loss = loss + torch.nn.functional.cross_entropy(grid[answered], listwise)

@@ -65,8 +65,8 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalized embeddings, shape ``(len(texts), 384)``, float32.
 
-        A few texts at a time (a question) go through the same network, read with transformers
-        alone (see `Direct`), so that answering never imports sentence-transformers: that keeps
+        A few texts at a time (a question) go through the same network read by `citeqa.bert`
+        (see `Direct`), so that answering never imports sentence-transformers: that keeps
         `citeqa ask` from a cold start quick. Both give the same vectors (tested).
         """
         if not texts:
@@ -84,8 +84,8 @@ class Encoder:
 
     @property
     def direct(self) -> Direct | None:
-        """The network read with transformers alone; None unless the model is a plain
-        transformer, mean pooling and normalisation, as all-MiniLM-L6-v2 is."""
+        """The network read by `citeqa.bert`; None unless the model is a plain transformer, mean
+        pooling and normalisation, as all-MiniLM-L6-v2 is."""
         with self._direct_lock:
             if self._direct is False:
                 self._direct = Direct.of(self.model_path)
@@ -118,14 +118,9 @@ class Direct:
             pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
             config = json.loads((path / "sentence_bert_config.json").read_text())
             means = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
-            layout = [(m.get("type"), m.get("path")) for m in modules][:2]
-            if (
-                [m.get("type") for m in modules] != cls.PIPELINE
-                or layout[1][1] != "1_Pooling"
-                or layout[0][1] != ""
-                or means != ["pooling_mode_mean_tokens"]
-                or config.get("do_lower_case")
-            ):
+            plain = [m.get("type") for m in modules] == cls.PIPELINE
+            plain &= [m.get("path") for m in modules][:2] == ["", "1_Pooling"]
+            if not plain or means != ["pooling_mode_mean_tokens"] or config.get("do_lower_case"):
                 return None
             return cls(path, int(config["max_seq_length"]))
         except Exception as e:  # any model it cannot read goes through sentence-transformers

@@ -56,33 +56,26 @@ class Article:
 def load_squad(path: str | Path) -> list[Article]:
     """Articles of a SQuAD JSON file: contexts joined with blank lines, with their questions."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
-    articles = []
-    for entry in data:
-        contexts = [p["context"] for p in entry["paragraphs"]]
-        questions = [
-            Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
-            for p in entry["paragraphs"]
-            for qa in p["qas"]
-        ]
-        articles.append(Article(entry["title"], "\n\n".join(contexts), questions))
-    return articles
+    return [squad_article(entry["title"], entry["paragraphs"]) for entry in data]
 
 
 def reddit_articles(path: str | Path, posts_per_article: int = 40) -> list[Article]:
     """SQuADShifts reddit is one entry of 2,035 posts; cut it into articles of 40 posts."""
-    entry = json.loads(Path(path).read_text(encoding="utf-8"))["data"][0]
-    out = []
-    paragraphs = entry["paragraphs"]
-    for k in range(0, len(paragraphs), posts_per_article):
-        part = paragraphs[k : k + posts_per_article]
-        questions = [
-            Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
-            for p in part
-            for qa in p["qas"]
-        ]
-        text = "\n\n".join(p["context"] for p in part)
-        out.append(Article(f"reddit-{k // posts_per_article}", text, questions))
-    return out
+    posts = json.loads(Path(path).read_text(encoding="utf-8"))["data"][0]["paragraphs"]
+    return [
+        squad_article(f"reddit-{k // posts_per_article}", posts[k : k + posts_per_article])
+        for k in range(0, len(posts), posts_per_article)
+    ]
+
+
+def squad_article(title: str, paragraphs: list[dict]) -> Article:
+    """SQuAD paragraphs (context and questions) as one article."""
+    questions = [
+        Question(qa["id"], qa["question"], [a["text"] for a in qa.get("answers", [])])
+        for p in paragraphs
+        for qa in p["qas"]
+    ]
+    return Article(title, "\n\n".join(p["context"] for p in paragraphs), questions)
 
 
 def load_article_set(path: str | Path, article: str | Path) -> Article:
