@@ -6,6 +6,7 @@ from conftest import ARTICLE, EVAL_SET, assert_citations_exact
 
 from citeqa import Assistant, DocumentError, QuestionError, StaleIndexError
 from citeqa.errors import IndexNotFoundError
+from citeqa.followup import spell_out_one
 
 
 def test_answers_quote_the_article_exactly(assistant):
@@ -52,6 +53,29 @@ def test_follow_up_uses_history(assistant):
     assert any("Sergei Lavrov" in c.quote for c in answer.citations[:3])
     assert_citations_exact(assistant, answer)
     assert "Putin" in answer.query  # the standalone query carries the earlier question
+    history += [
+        {"role": "user", "content": "And who will receive the Armenian one?"},
+        {"role": "assistant", "content": answer.text},
+    ]
+    third = assistant.ask("Where was the Azerbaijani one?", history=history)
+    assert "Geneva" in third.citations[0].quote  # "one" is the foreign minister of turn 1's answer
+    assert "the Azerbaijani foreign minister?" in third.query
+    assert_citations_exact(assistant, third)
+
+
+def test_one_is_spelled_out_from_the_conversation():
+    earlier = ["Who came?", "The Armenian and Azerbaijani foreign ministers came to Moscow."]
+    spelled = spell_out_one("Where was the Azerbaijani one?", earlier)
+    assert spelled == "Where was the Azerbaijani foreign minister?"
+    assert spell_out_one("And the Armenian ones?", earlier) == "And the Armenian foreign ministers?"
+    # the latest mention wins
+    later = [*earlier, "The Armenian delegates left."]
+    assert spell_out_one("Who led the Armenian one?", later) == "Who led the Armenian delegate?"
+    # left alone: "one" without a modifier or after a determiner, a modifier never followed by
+    # a plural noun (a singular one cannot be told from a verb)
+    earlier.append("The Russian journalist was hurt.")
+    for question in ("Which one?", "What about the other one?", "And the Russian one?", "Is it one?"):
+        assert spell_out_one(question, earlier) == question
 
 
 def test_to_dict_is_json(assistant):
