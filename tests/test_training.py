@@ -28,17 +28,25 @@ def test_a_shared_name_is_swapped_for_one_the_answer_lacks():
 
 def test_a_number_is_swapped_for_a_number():
     rng = np.random.default_rng(0)
-    question = swapped("What happened to Louisiana in 1802?", POSITIVE, OTHERS, rng)
-    assert question in {"What happened to Louisiana in 1803?", "What happened to Lewis in 1802?",
-                        "What happened to Clark in 1802?"}  # fmt: skip
+    made = {swapped("What happened in 1802?", POSITIVE, OTHERS, rng) for _ in range(20)}
+    assert made == {"What happened in 1803?"}
 
 
 def test_nothing_is_made_without_a_shared_detail_or_a_replacement():
     rng = np.random.default_rng(0)
     assert swapped("Who was forced to return it?", POSITIVE, OTHERS, rng) is None
-    assert swapped("Who forced Spain?", POSITIVE, ["It was sold.", "There it was."], rng) is None
-    # the question's first word is not a detail, nor are sentence-initial common words
-    assert swapped("Napoleon did what?", POSITIVE, ["There the Clark."], rng) is None
+    # the question's first word is not a detail
+    assert swapped("Napoleon did what?", POSITIVE, OTHERS, rng) is None
+    # mid-sentence common words ("The", "There") are not details to swap in
+    assert swapped("Who forced Spain?", POSITIVE, ["It was sold. The end", "So There it was."], rng) is None
+    assert swapped("Who forced Spain?", POSITIVE, ["It was sold to The Clark"], rng) is None
+
+
+def test_a_shared_detail_is_matched_as_a_substring():
+    """The rough edge the shipped model was trained with (see train_reranker.py): "I" counts as
+    shared with a sentence that has "It"."""
+    made = swapped("Why did I leave?", "It rained.", ["Later, Bob came."], np.random.default_rng(0))
+    assert made == "Why did Bob leave?"
 
 
 def test_synthetic_groups_have_no_positive_and_keep_the_old_answer_as_a_negative():

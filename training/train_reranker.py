@@ -3,12 +3,15 @@
 Starts from the shipped all-MiniLM-L6-v2 weights with a new one-logit head and reads
 (question, sentence) pairs: for each SQuADShifts question, the sentence holding the answer
 against three hard negatives, the non-answer sentences the shipped linear ranker puts highest
-(training/collect_candidates.py writes them). With ``--synthetic N``, N more groups hold a
-question made unanswerable by swapping a name or number it shares with its answer sentence for
-one from the other candidates ("Who forced Spain to give Louisiana to France?" becomes "... to
-give Cuba ..."): that sentence and two hard negatives, all negatives. The loss is a softmax over
-each group plus a per-pair logistic term, so that scores also mean something across questions
-(answerability).
+(training/collect_candidates.py writes them). Up to ``--synthetic N`` (default 3,000; 2,877
+can be made) more groups hold a question made unanswerable by swapping a name or number it
+shares with its answer sentence for one from the other candidates ("Who forced Spain to give
+Louisiana to France?" becomes "... to give Cuba ..."): that sentence and two hard negatives,
+all negatives. The swaps are rough: a detail is matched as a substring ("I" in "It"), a
+possessive stays attached ("Stalin's"), and the new detail may come from one of the two
+negatives, which may then answer the new question. Cleaner swaps would need a retrain.
+The loss is a softmax over each group plus a per-pair logistic term, so that scores also mean
+something across questions (answerability).
 
 Then, on the held-out SQuADShifts reddit questions, it fits how the cross-encoder's score and
 the linear ranker's combine, and reports top-1 over the reranked candidates. Saved in fp16.
@@ -109,10 +112,12 @@ def synthetic_unanswerable(rows: list[dict], n: int, rng: np.random.Generator) -
     for i in rng.permutation(len(rows)):
         r = rows[int(i)]
         labels = np.array(r["labels"])
-        if not labels.any() or labels.all() or len(labels) <= NEGATIVES:
+        if not labels.any() or labels.all():
             continue
         pos = r["sentences"][int(np.flatnonzero(labels)[0])]
         negs = [s for s, y in zip(r["sentences"], labels, strict=True) if not y]
+        if len(negs) < NEGATIVES - 1:
+            continue
         question = swapped(r["question"], pos, negs, rng)
         if question is not None:
             out.append((question, [None, pos, *negs[: NEGATIVES - 1]]))
@@ -229,10 +234,11 @@ def main() -> None:
             for r in rows
             if not r["answerable"] and len(r["sentences"]) >= NEGATIVES  # a full group of negatives
         ]
-        replay = squadshifts[args.max_groups : args.max_groups + args.replay]  # not seen in the first stage
+        seen = previous["groups"] - previous.get("unanswerable_groups", 0)  # by the first stage
+        replay = squadshifts[seen : seen + args.replay]
         if len(replay) < args.replay:
-            parser.error(f"--unanswerable replays groups the first stage did not see: of {len(squadshifts)}, "
-                         f"give --max-groups as the first stage did (8000 when it was tried)")  # fmt: skip
+            parser.error(f"the shipped model has seen {seen} of the {len(squadshifts)} SQuADShifts groups: "
+                         f"too few are left to replay {args.replay}")  # fmt: skip
         data = answerable + unanswerable + replay
         log(f"second stage: {len(answerable)} answerable and {len(unanswerable)} unanswerable fit-split "
             f"questions ({len(titles)} articles), {len(replay)} SQuADShifts groups")  # fmt: skip

@@ -27,15 +27,12 @@ LEANS_ON_HISTORY = re.compile(
 )
 SHORT = 3
 # "the Azerbaijani one(s)": the noun is left out because an earlier turn said it
-ONE = re.compile(r"\b([A-Za-z][\w-]*) (ones?)\b")
-NOT_A_MODIFIER = set(
-    "the a an this that these those which what each every any no some either neither other another "
-    "same last first next only such".split()
-)
-PLURAL = re.compile(r"[^s]s$")
+ONE = re.compile(r"\bthe ([A-Za-z][\w-]*) (ones?)\b", re.I)
+NOT_A_MODIFIER = set("other same last first second third next only former latter right wrong".split())
 ENDS_A_NOUN = set(
     "to of in on at for by with from and or that who which was were is are has have had".split()
 )
+NOT_PLURAL = set("his its this as us thus does says was has is yes news series species".split())
 
 
 def history_turns(history: list[dict] | None) -> list[tuple[str, str]]:
@@ -64,31 +61,40 @@ def plain(content: str) -> str:
 
 
 def spell_out_one(question: str, earlier: list[str]) -> str:
-    """``question`` with "the X one" completed by the words that followed X (or "X and Y")
-    up to a plural noun, in the latest of the ``earlier`` texts that has them: "the Armenian
-    and Azerbaijani foreign ministers" gives "the Azerbaijani foreign minister". Unchanged
-    when none has (without a tagger, a singular noun cannot be told from a verb)."""
-    m = ONE.search(question)
-    if not m or m.group(1).lower() in NOT_A_MODIFIER:
+    """``question`` with "the X one" completed from the latest of the ``earlier`` texts where X
+    (or "X and Y") is followed by at most three words ending in a plural noun: "the Armenian
+    and Azerbaijani foreign ministers" gives "the Azerbaijani foreign minister". A singular
+    noun is not tried, as without a tagger it cannot be told from a verb; the rewrite is only
+    searched, never shown. Otherwise unchanged."""
+    m = next((m for m in ONE.finditer(question) if m.group(1).lower() not in NOT_A_MODIFIER), None)
+    if m is None:
         return question
-    after = re.compile(rf"\b{re.escape(m.group(1))}(?:,? (?:and|or) [A-Z][\w-]*)* ((?:[a-z][\w-]* ?){{1,3}})")
+    modifier = rf"(?i:\b{re.escape(m.group(1))}\b)(?:,? (?:and|or) [A-Z][\w-]*)*"
+    after = re.compile(rf"{modifier}((?: [a-z][\w-]*){{1,3}})")
     for text in reversed(earlier):
         for found in after.finditer(text):
-            words = []
-            for word in found.group(1).split():
+            words = found.group(1).split()
+            for i, word in enumerate(words):
                 if word in ENDS_A_NOUN:
                     break
-                words.append(word)
-                if PLURAL.search(word):  # the noun that "ones" stands for, or "one" picks from
-                    if m.group(2) == "one":
-                        words[-1] = word[:-1]
-                    return f"{question[: m.end(1)]} {' '.join(words)}{question[m.end() :]}"
+                if word.endswith("s") and not word.endswith("ss") and word not in NOT_PLURAL:
+                    noun = [*words[:i], singular(word) if m.group(2).lower() == "one" else word]
+                    return f"{question[: m.end(1)]} {' '.join(noun)}{question[m.end() :]}"
     return question
 
 
+def singular(noun: str) -> str:
+    """ministers: minister, casualties: casualty, churches: church."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if re.search(r"(ch|sh|x|ss)es$", noun):
+        return noun[:-2]
+    return noun[:-1]
+
+
 def queries(question: str, history: list[dict] | None) -> list[Query]:
-    """The queries to search for ``question``: itself, then a standalone rewrite if it is a
-    follow-up."""
+    """The queries to search for ``question``: itself, then, if it is a follow-up, a standalone
+    rewrite (both with "the X one" spelled out, see ``spell_out_one``)."""
     turns = history_turns(history)
     previous = [c for r, c in turns if r == "user"][-2:]
     if not previous or not (LEANS_ON_HISTORY.search(question) or len(tokens(question)) <= SHORT):
