@@ -9,7 +9,10 @@ shares with its answer sentence for one from the other candidates ("Who forced S
 Louisiana to France?" becomes "... to give Cuba ..."): that sentence and two hard negatives,
 all negatives. The swaps are rough: a detail is matched as a substring ("I" in "It"), a
 possessive stays attached ("Stalin's"), and the new detail may come from one of the two
-negatives, which may then answer the new question. Cleaner swaps would need a retrain.
+negatives, which may then answer the new question. Cleaner swaps (whole words, no one-letter
+or common words, no possessives, new details only from candidates outside the group: 2,669
+groups) were tried and changed nothing beyond noise: report split hit@1 0.885, abstention 0.383
+at 0.104 false abstention (0.378 against 0.375 at exactly 10 %), article hit@1 0.860.
 The loss is a softmax over each group plus a per-pair logistic term, so that scores also mean
 something across questions (answerability).
 
