@@ -32,7 +32,7 @@ NOT_A_MODIFIER = set("other same last first second third next only former latter
 ENDS_A_NOUN = set(
     "to of in on at for by with from and or that who which was were is are has have had".split()
 )
-NOT_PLURAL = set("his its this as us thus does says was has is yes news series species".split())
+NOT_PLURAL = set("his its this as us thus does says yes news series species".split())  # and ENDS_A_NOUN
 
 
 def history_turns(history: list[dict] | None) -> list[tuple[str, str]]:
@@ -99,7 +99,8 @@ def queries(question: str, history: list[dict] | None) -> list[Query]:
     previous = [c for r, c in turns if r == "user"][-2:]
     if not previous or not (LEANS_ON_HISTORY.search(question) or len(tokens(question)) <= SHORT):
         return [make_query(question)]
-    question = spell_out_one(question, [plain(c) for _, c in turns])
-    answer = next((c for r, c in reversed(turns) if r == "assistant"), "")
-    context = " ".join([*previous, plain(answer)])
+    said = [(r, plain(c)) for r, c in turns]
+    question = spell_out_one(question, [c for _, c in said])
+    answer = next((c for r, c in reversed(said) if r == "assistant"), "")
+    context = " ".join([*previous, answer])
     return [make_query(question), make_query(question, context, f"{previous[-1]} {question}")]
