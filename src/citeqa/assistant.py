@@ -19,7 +19,7 @@ from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionErro
 from .followup import queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
-from .rerank import Reranker
+from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
 from .settings import Settings, answerability_model
 
@@ -201,9 +201,9 @@ class Assistant:
 
     def rank(
         self, question: str, query: Query, vector: np.ndarray
-    ) -> tuple[Signals, np.ndarray, np.ndarray, np.ndarray | None]:
+    ) -> tuple[Signals, np.ndarray, np.ndarray, Reading | None]:
         """The candidates for ``query``, their features, their ranking scores and, when the
-        cross-encoder reranks, its scores. Reranking keeps only the candidates it read."""
+        cross-encoder reranks, its reading. Reranking keeps only the candidates it read."""
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
         scores = self.ranker(X) + self.prior[signals.candidates]
@@ -211,14 +211,15 @@ class Assistant:
             return signals, X, scores, None
         keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
         texts = [self.index.sentences[s].text for s in signals.candidates[keep]]
-        cross = self.reranker.scores(query.question, texts)
+        reading = self.reranker.read(query.question, texts)
         weight = self.reranker.info["combine"]
-        combined = weight["linear"] * scores[keep] + weight["cross_encoder"] * cross
-        return signals.subset(keep), X[keep], combined, cross
+        combined = (weight["linear"] * scores[keep] + weight["cross_encoder"] * reading.logits
+                    + weight.get("span", 0.0) * reading.spans)  # fmt: skip
+        return signals.subset(keep), X[keep], combined, reading
 
     def score(self, question: str, query: Query, vector: np.ndarray):
         """Candidates, their ranking scores and the answerability of the best one."""
-        signals, X, scores, cross = self.rank(question, query, vector)
-        q = question_features(signals, self.retriever, question, X, scores, cross)
+        signals, X, scores, reading = self.rank(question, query, vector)
+        q = question_features(signals, self.retriever, question, X, scores, reading)
         answerable = 1.0 / (1.0 + math.exp(-float(self.abstainer(q[None, :])[0])))
         return signals, scores, answerable

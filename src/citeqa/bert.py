@@ -19,6 +19,8 @@ from tokenizers import Tokenizer
 from torch import nn
 from torch.nn import functional as F
 
+MAX_ANSWER_TOKENS = 30  # the span head's answers are at most this long
+
 # transformers' names for the weights -> this module's, applied in order
 RENAMES = [
     ("bert.", ""),
@@ -60,9 +62,9 @@ class Layer(nn.Module):
 
 
 class Bert(nn.Module):
-    """The encoder, its pooler, and a one-logit classifier when the weights have one."""
+    """The encoder, its pooler, a one-logit classifier and a span head when the weights have them."""
 
-    def __init__(self, config: dict, classifier: bool) -> None:
+    def __init__(self, config: dict, classifier: bool, span: bool = False) -> None:
         super().__init__()
         size, eps = config["hidden_size"], config["layer_norm_eps"]
         self.words = nn.Embedding(config["vocab_size"], size)
@@ -75,6 +77,7 @@ class Bert(nn.Module):
         )
         self.pooler = nn.Linear(size, size)
         self.classifier = nn.Linear(size, 1) if classifier else None
+        self.span = nn.Linear(size, 2) if span else None
 
     def forward(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The last layer's token vectors, shape (batch, tokens, size)."""
@@ -85,9 +88,23 @@ class Bert(nn.Module):
             x = layer(x, attend)
         return x
 
-    def logits(self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        first = self.forward(ids, types, mask)[:, 0]
-        return self.classifier(torch.tanh(self.pooler(first))).view(-1)
+    def read(
+        self, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor, sep: int
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The classifier's logit of each (first, second) pair and, with a span head, how much
+        more its best answer span in the second text scores than no answer (its [CLS] token)."""
+        x = self.forward(ids, types, mask)
+        logits = self.classifier(torch.tanh(self.pooler(x[:, 0]))).view(-1)
+        if self.span is None:
+            return logits, None
+        start, end = self.span(x).unbind(-1)
+        null = start[:, 0] + end[:, 0]
+        inside = ((types == 1) & mask.bool() & (ids != sep))[:, :, None]
+        n = ids.shape[1]
+        band = torch.ones(n, n, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)  # start <= end, short
+        possible = band & inside & inside.transpose(1, 2)
+        pairs = (start[:, :, None] + end[:, None, :]).masked_fill(~possible, -1e4)
+        return logits, pairs.flatten(1).max(dim=1).values - null
 
 
 class Model:
@@ -108,12 +125,13 @@ class Model:
         weights.pop("embeddings.position_ids", None)
         if "classifier.weight" in weights and weights["classifier.weight"].shape[0] != 1:
             raise ValueError(f"{path}: the classifier must have one output")
-        self.network = Bert(config, classifier="classifier.weight" in weights)
+        self.network = Bert(config, classifier="classifier.weight" in weights, span="span.weight" in weights)
         self.network.load_state_dict(weights, strict=True)
         self.network.eval()
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length, strategy="longest_first")
         self.tokenizer.enable_padding(pad_id=config.get("pad_token_id") or 0, pad_token="[PAD]")
+        self.sep = self.tokenizer.token_to_id("[SEP]")
 
     def quantize(self) -> None:
         """int8 weights for the linear layers (dynamic quantisation): about 3 times quicker."""
@@ -138,8 +156,10 @@ class Model:
         means = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         return F.normalize(means, p=2, dim=1).numpy().astype(np.float32)
 
-    def pair_logits(self, first: str, seconds: list[str]) -> np.ndarray:
-        """The classifier's logit for (first, second) of each second."""
+    def read_pairs(self, first: str, seconds: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """For (first, second) of each second: the classifier's logit and, with a span head, the
+        best answer span's score over no answer (Bert.read)."""
         ids, types, mask = self._batch([(first, s) for s in seconds])
         with torch.inference_mode():
-            return self.network.logits(ids, types, mask).double().numpy()
+            logits, spans = self.network.read(ids, types, mask, self.sep)
+        return logits.double().numpy(), None if spans is None else spans.double().numpy()

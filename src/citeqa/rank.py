@@ -18,6 +18,7 @@ import numpy as np
 
 from .lexical import WORD as WORDS
 from .lexical import stem, tokens
+from .rerank import Reading
 from .retrieve import Retriever, Signals
 from .settings import MODELS
 
@@ -84,8 +85,11 @@ QUESTION_FEATURES = (
     "is_where",
     "bias",
 )
-# With the cross-encoder: what it makes of the chosen sentence, and how far ahead that is.
-RERANKED_QUESTION_FEATURES = (*QUESTION_FEATURES[:-1], "top_cross_encoder", "cross_encoder_margin", "bias")
+# With the cross-encoder: what it makes of the chosen sentence, how far ahead that is, and how
+# sure its span head is that the chosen sentence, or any candidate, holds a short answer.
+RERANKED_QUESTION_FEATURES = (
+    *QUESTION_FEATURES[:-1], "top_cross_encoder", "cross_encoder_margin", "top_span", "best_span", "bias"
+)
 
 
 def question_type(question: str) -> str:
@@ -179,10 +183,10 @@ def question_features(
     question: str,
     X: np.ndarray,
     scores: np.ndarray,
-    cross: np.ndarray | None = None,
+    reading: Reading | None = None,
 ) -> np.ndarray:
     """One row describing how well the best candidate answers, columns as in QUESTION_FEATURES,
-    or RERANKED_QUESTION_FEATURES given the cross-encoder's scores ``cross``."""
+    or RERANKED_QUESTION_FEATURES given the cross-encoder's ``reading`` of the candidates."""
     order = np.argsort(-scores, kind="stable")
     top = order[0]
     probs = softmax(scores)
@@ -199,9 +203,11 @@ def question_features(
     missing_names = sum(stem(n) not in window for n in names)
     qtype = question_type(question)
     reranked = []
-    if cross is not None:
+    if reading is not None:
+        cross = reading.logits
         others = np.delete(cross, top)
-        reranked = [cross[top], cross[top] - (others.max() if len(others) else cross[top] - 5.0)]
+        margin = cross[top] - (others.max() if len(others) else cross[top] - 5.0)
+        reranked = [cross[top], margin, reading.spans[top], reading.spans.max()]
     return np.array(
         [
             scores[top],

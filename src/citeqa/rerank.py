@@ -1,7 +1,9 @@
 """Stage 7c: a cross-encoder reads the question with each of the best candidate sentences.
 
 A MiniLM cross-encoder fine-tuned here from the all-MiniLM-L6-v2 weights on SQuADShifts
-(``training/train_reranker.py``), shipped in fp16 in ``citeqa/models/reranker/``. It is loaded
+(``training/train_reranker.py``), shipped in fp16 in ``citeqa/models/reranker/``. Besides its
+logit it has a span head that scores the best short answer inside each sentence against "no
+answer here", as a SQuAD 2.0 reader does; both feed the ranking and answerability. It is loaded
 on first use and runs on the CPU with torch, its linear layers quantised to int8 (3.3 times
 faster here, same top-1 on the fit split's questions).
 """
@@ -12,6 +14,7 @@ import hashlib
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -23,6 +26,15 @@ log = logging.getLogger(__name__)
 
 RERANKER = MODELS / "reranker"
 MAX_TOKENS = 128
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the cross-encoder makes of each candidate sentence: its logit (higher answers better)
+    and how far its best short answer span scores above "no answer here" (0 without a span head)."""
+
+    logits: np.ndarray
+    spans: np.ndarray
 
 
 class Reranker:
@@ -52,11 +64,15 @@ class Reranker:
                 self._loaded.quantize()
             return self._loaded
 
+    def read(self, question: str, sentences: list[str]) -> Reading:
+        if not sentences:
+            return Reading(np.zeros(0), np.zeros(0))
+        logits, spans = self._model().read_pairs(question, sentences)
+        return Reading(logits, np.zeros_like(logits) if spans is None else spans)
+
     def scores(self, question: str, sentences: list[str]) -> np.ndarray:
         """One logit per sentence."""
-        if not sentences:
-            return np.zeros(0)
-        return self._model().pair_logits(question, sentences)
+        return self.read(question, sentences).logits
 
 
 @cache
