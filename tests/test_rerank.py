@@ -124,3 +124,26 @@ def test_the_span_score_is_the_best_short_span_over_no_answer():
         best = max(float(start[k, i] + end[k, j])
                    for i in inside for j in inside if 0 <= j - i < MAX_ANSWER_TOKENS)  # fmt: skip
         assert abs(spans[k] - (best - float(start[k, 0] + end[k, 0]))) < 1e-4, sentence
+
+
+def test_the_answerability_features_read_each_score_where_it_belongs(assistant):
+    """Each named column holds its own signal (the ranking margin and the cross-encoder's lead
+    once shared a variable, and the classifier silently read one twice)."""
+    from citeqa.rank import RERANKED_QUESTION_FEATURES, question_features
+    from citeqa.retrieve import make_query
+
+    question = "Who will receive the Armenian foreign minister?"
+    query = make_query(question)
+    signals, X, scores, reading = assistant.rank(question, query, assistant.encoder.encode([query.text])[0])
+    features = question_features(signals, assistant.retriever, question, X, scores, reading)
+    row = dict(zip(RERANKED_QUESTION_FEATURES, features, strict=True))
+    order = np.argsort(-scores, kind="stable")
+    top = order[0]
+    assert row["top_score"] == pytest.approx(scores[top])
+    assert row["margin"] == pytest.approx(scores[top] - scores[order[1]])
+    assert row["top_cross_encoder"] == pytest.approx(reading.logits[top])
+    runner_up = np.delete(reading.logits, top).max()
+    assert row["cross_encoder_margin"] == pytest.approx(reading.logits[top] - runner_up)
+    assert row["top_span"] == pytest.approx(reading.spans[top])
+    assert row["best_span"] == pytest.approx(reading.spans.max())
+    assert row["margin"] != pytest.approx(row["cross_encoder_margin"])

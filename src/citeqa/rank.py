@@ -206,8 +206,8 @@ def question_features(
     if reading is not None:
         cross = reading.logits
         others = np.delete(cross, top)
-        margin = cross[top] - (others.max() if len(others) else cross[top] - 5.0)
-        reranked = [cross[top], margin, reading.spans[top], reading.spans.max()]
+        lead = cross[top] - (others.max() if len(others) else cross[top] - 5.0)
+        reranked = [cross[top], lead, reading.spans[top], reading.spans.max()]
     return np.array(
         [
             scores[top],
