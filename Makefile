@@ -39,6 +39,7 @@ test: lint $(CHROMIUM)
 
 eval: install
 	$(BIN)/citeqa eval --out results/article article eval/article_qa.jsonl $(ARTICLE)
+	$(BIN)/citeqa eval --out results/article-heldout article eval/article_qa_heldout.jsonl $(ARTICLE)
 	$(BIN)/citeqa eval --out results/squad2-dev16 squad ../shared/benchmarks/squad2-dev16.json
 	$(BIN)/citeqa eval --out results/squad2-dev16-report --fit-false-abstention 0.10 \
 		--systems citeqa,citeqa-linear squad ../shared/benchmarks/squad2-dev16.json --split report

@@ -117,3 +117,13 @@ def test_summarize_on_hand_made_records():
     # of the 8 quotes given to answerable questions (conversations included), 4 hold a gold answer
     assert m["citation_precision"] == pytest.approx(4 / 8)
     assert m["abstention_curve"][0] == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["article_qa.jsonl", "article_qa_heldout.jsonl"])
+def test_every_answer_phrase_is_verbatim_in_the_article(name):
+    article = load_article_set(ROOT / "eval" / name, ARTICLE)
+    text = ARTICLE.read_text(encoding="utf-8")
+    assert len({q.qid for q in article.questions}) == len(article.questions)
+    assert sum(bool(q.answers) for q in article.questions) >= 40
+    for q in article.questions:
+        assert q.question.strip() and all(a in text for a in q.answers), q.qid
