@@ -110,7 +110,7 @@ def test_the_span_score_is_the_best_short_span_over_no_answer():
     """Bert.read's masked, banded maximum, against a plain loop over the token pairs."""
     import torch
 
-    from citeqa.bert import MAX_ANSWER_TOKENS, Model
+    from citeqa.bert import MAX_ANSWER_TOKENS, SPAN_FLOOR, Model
     from citeqa.rerank import MAX_TOKENS
 
     model = Model(RERANKER, MAX_TOKENS)
@@ -123,7 +123,8 @@ def test_the_span_score_is_the_best_short_span_over_no_answer():
         inside = [t for t in range(ids.shape[1]) if types[k, t] and mask[k, t] and ids[k, t] != model.sep]
         best = max(float(start[k, i] + end[k, j])
                    for i in inside for j in inside if 0 <= j - i < MAX_ANSWER_TOKENS)  # fmt: skip
-        assert abs(spans[k] - (best - float(start[k, 0] + end[k, 0]))) < 1e-4, sentence
+        assert abs(spans[k] - max(best - float(start[k, 0] + end[k, 0]), -SPAN_FLOOR)) < 1e-4, sentence
+    assert model.read_pairs(question, [""])[1][0] == -SPAN_FLOOR  # no token to point at
 
 
 def test_the_answerability_features_read_each_score_where_it_belongs(assistant):

@@ -83,3 +83,11 @@ def test_killing_the_indexer_never_leaves_a_broken_index(tmp_path, encoder):
     assert survived >= 10  # most kills landed while the indexer was still running
     Assistant.from_paths([ARTICLE], index_dir, encoder=encoder, rebuild=True)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # killed writers' folders go
+
+
+def test_a_sentence_the_reranker_reads_as_nothing_still_gets_an_answer(encoder):
+    """Combining accents alone: the reranker's tokenizer strips them all, so its span head has no
+    token to point at (its score once came out as -10,000 and overflowed the answerability)."""
+    assistant = Assistant.from_texts({"accents": "\u0301\u0301\u0301"}, encoder=encoder)
+    answer = assistant.ask("0")
+    assert answer.abstained and 0.0 < answer.confidence < 1.0

@@ -221,5 +221,6 @@ class Assistant:
         """Candidates, their ranking scores and the answerability of the best one."""
         signals, X, scores, reading = self.rank(question, query, vector)
         q = question_features(signals, self.retriever, question, X, scores, reading)
-        answerable = 1.0 / (1.0 + math.exp(-float(self.abstainer(q[None, :])[0])))
+        logit = min(max(float(self.abstainer(q[None, :])[0]), -50.0), 50.0)  # exp() must not overflow
+        answerable = 1.0 / (1.0 + math.exp(-logit))
         return signals, scores, answerable

@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 MAX_ANSWER_TOKENS = 30  # the span head's answers are at most this long
+SPAN_FLOOR = 20.0  # span scores below -20 (none in training's data) count as -20
 
 # transformers' names for the weights -> this module's, applied in order
 RENAMES = [
@@ -104,7 +105,8 @@ class Bert(nn.Module):
         band = torch.ones(n, n, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)  # start <= end, short
         possible = band & inside & inside.transpose(1, 2)
         pairs = (start[:, :, None] + end[:, None, :]).masked_fill(~possible, -1e4)
-        return logits, pairs.flatten(1).max(dim=1).values - null
+        # a sentence with no tokens left would score -1e4; keep it within what training produced
+        return logits, (pairs.flatten(1).max(dim=1).values - null).clamp(min=-SPAN_FLOOR)
 
 
 class Model:
