@@ -155,10 +155,11 @@ def answers_of(names: tuple[str, ...]) -> dict[str, list[str]]:
     return out
 
 
-def span_targets(enc, answers: list[list[str] | None], sentences: list[str]) -> torch.Tensor:
+def span_targets(offsets, inside: torch.Tensor, answers: list[list[str] | None], sentences: list[str]):
     """(start, end) token of each pair's answer in its sentence; (0, 0), the [CLS] token, for a
     sentence that does not answer (``answers`` None); -100 (ignored) when the answer cannot be
-    found in the sentence or was truncated away."""
+    found in the sentence or was truncated away. ``inside``: which tokens are the sentence's,
+    ``offsets``: their character spans (the tokenizer's offset mapping)."""
     targets = torch.zeros(len(sentences), 2, dtype=torch.long)
     for i, (golds, sentence) in enumerate(zip(answers, sentences, strict=True)):
         if golds is None:
@@ -169,20 +170,20 @@ def span_targets(enc, answers: list[list[str] | None], sentences: list[str]) -> 
                      None)  # fmt: skip
         if found is None:
             continue
-        tokens = [t for t, seq in enumerate(enc.sequence_ids(i)) if seq == 1]
-        offsets = enc["offset_mapping"][i]
-        starts = [t for t in tokens if offsets[t][1] > found[0]]
-        ends = [t for t in tokens if offsets[t][0] < found[1]]
-        if starts and ends and starts[0] <= ends[-1] and offsets[tokens[-1]][1] >= found[1]:
+        tokens = inside[i].nonzero().view(-1).tolist()
+        starts = [t for t in tokens if offsets[i][t][1] > found[0]]
+        ends = [t for t in tokens if offsets[i][t][0] < found[1]]
+        if starts and ends and starts[0] <= ends[-1] and offsets[i][tokens[-1]][1] >= found[1]:
             targets[i] = torch.tensor([starts[0], ends[-1]])
     return targets
 
 
-def span_loss(span, hidden: torch.Tensor, enc, targets: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the answer's first and last token among [CLS] and the sentence's tokens."""
-    allowed = torch.tensor([[seq == 1 for seq in enc.sequence_ids(i)] for i in range(len(targets))])
+def span_loss(logits: torch.Tensor, inside: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the answer's first and last token among [CLS] and the sentence's tokens;
+    ``logits``: the span head's, (pairs, tokens, 2)."""
+    allowed = inside.clone()
     allowed[:, 0] = True
-    logits = span(hidden).masked_fill(~allowed[..., None], -1e4)
+    logits = logits.masked_fill(~allowed[..., None], -1e4)
     loss = torch.nn.functional.cross_entropy
     return (loss(logits[..., 0], targets[:, 0], ignore_index=-100)
             + loss(logits[..., 1], targets[:, 1], ignore_index=-100)) / 2  # fmt: skip
@@ -195,7 +196,8 @@ def train(model, span, tokenizer, data, answers, epochs: int, batch: int, lr: fl
     and it adds only the per-pair logistic loss. With ``span_weight``, the span head ``span``
     also learns where in each positive sentence the answer is (``answers``: question -> texts),
     and to point at [CLS] in every negative one."""
-    optimizer = torch.optim.AdamW([*model.parameters(), *span.parameters()], lr=lr, weight_decay=0.01)
+    params = [*model.parameters(), *span.parameters()]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     steps = epochs * (len(data) // batch)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -214,9 +216,8 @@ def train(model, span, tokenizer, data, answers, epochs: int, batch: int, lr: fl
             enc = tokenizer([q for q, _, _ in pairs], [s for _, s, _ in pairs], truncation="longest_first",
                             max_length=128, padding=True, return_tensors="pt",
                             return_offsets_mapping=True)  # fmt: skip
-            golds = [answers.get(q, []) if positive else None for q, _, positive in pairs]
-            targets = span_targets(enc, golds, [s for _, s, _ in pairs])
-            out = model(**{k: v for k, v in enc.items() if k != "offset_mapping"}, output_hidden_states=True)
+            offsets = enc.pop("offset_mapping")
+            out = model(**enc, output_hidden_states=True)
             logits = out.logits.view(-1)
             # unanswerable groups have one pair fewer (no positive): their first slot stays empty
             real = torch.ones(len(part), group, dtype=torch.bool)
@@ -229,9 +230,12 @@ def train(model, span, tokenizer, data, answers, epochs: int, batch: int, lr: fl
                 listwise = torch.zeros(int(answered.sum()), dtype=torch.long)
                 loss = loss + torch.nn.functional.cross_entropy(grid[answered], listwise)
             if span_weight:
-                loss = loss + span_weight * span_loss(span, out.hidden_states[-1], enc, targets)
+                inside = torch.tensor([[seq == 1 for seq in enc.sequence_ids(i)] for i in range(len(pairs))])
+                golds = [answers.get(q, []) if positive else None for q, _, positive in pairs]
+                targets = span_targets(offsets, inside, golds, [s for _, s, _ in pairs])
+                loss = loss + span_weight * span_loss(span(out.hidden_states[-1]), inside, targets)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_([*model.parameters(), *span.parameters()], 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()

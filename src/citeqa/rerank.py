@@ -65,6 +65,7 @@ class Reranker:
             return self._loaded
 
     def read(self, question: str, sentences: list[str]) -> Reading:
+        """The logit and span score of each sentence, read with ``question`` (one network pass)."""
         if not sentences:
             return Reading(np.zeros(0), np.zeros(0))
         logits, spans = self._model().read_pairs(question, sentences)
