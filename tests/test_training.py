@@ -1,5 +1,4 @@
-"""The training scripts' pure logic: how unanswerable questions, and sentences that do not answer,
-are made from answerable ones."""
+"""The training scripts' pure logic: how unanswerable questions are made from answerable ones."""
 
 import sys
 
@@ -7,7 +6,7 @@ import numpy as np
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "training"))
-from train_reranker import VAGUE, groups, swapped, synthetic_unanswerable, vague  # noqa: E402
+from train_reranker import swapped, synthetic_unanswerable  # noqa: E402
 
 POSITIVE = "Napoleon forced Spain to return Louisiana to France in 1802."
 OTHERS = ["The United States bought it in 1803.", "Then Jefferson sent Lewis and Clark west."]
@@ -61,42 +60,3 @@ def test_synthetic_groups_have_no_positive_and_keep_the_old_answer_as_a_negative
     question, sentences = groups[0]
     assert question != row["question"] and sentences[0] is None and sentences[1] == POSITIVE
     assert POSITIVE not in sentences[2:] and len(sentences) == 4
-
-
-def test_the_answer_is_made_vague_by_the_kind_of_question():
-    rng = np.random.default_rng(0)
-    made = {vague("Who forced Spain to return it?", POSITIVE, ["Napoleon"], rng) for _ in range(30)}
-    assert made == {f"{w[0].upper()}{w[1:]} forced Spain to return Louisiana to France in 1802."
-                    for w in VAGUE["person"]}  # fmt: skip
-    # a time takes its preposition with it; an answer is found whatever its case
-    made = {vague("When was it returned?", POSITIVE, ["the year 1802", "1802"], rng) for _ in range(30)}
-    assert made == {f"Napoleon forced Spain to return Louisiana to France {w}." for w in VAGUE["time"]}
-    assert vague("What was returned?", POSITIVE, ["LOUISIANA"], rng) in {
-        f"Napoleon forced Spain to return {w} to France in 1802." for w in VAGUE["other"]
-    }
-
-
-def test_nothing_is_made_vague_without_an_answer_in_the_sentence_or_when_it_is_most_of_it():
-    rng = np.random.default_rng(0)
-    assert vague("Who bought it?", POSITIVE, ["Jefferson", "x"], rng) is None
-    assert vague("What happened?", "Spain lost.", ["Spain lost"], rng) is None
-    # a bare number answers "how many" with a vague amount, unless the question asks for a time
-    made = vague("What did it cost?", "It cost 300 francs.", ["300"], rng)
-    assert made in {f"It cost {w} francs." for w in VAGUE["number"]}
-
-
-def test_a_share_of_groups_swap_their_random_negative_for_the_vague_positive():
-    rows = [
-        {"question": f"Who forced Spain {k}?", "labels": [True, False, False, False, False],
-         "sentences": [POSITIVE, *OTHERS, "Spain was weak.", "So it was."]}
-        for k in range(200)
-    ]  # fmt: skip
-    answers = {r["question"]: ["Napoleon"] for r in rows}
-    plain = groups(rows, np.random.default_rng(0))
-    made = groups(rows, np.random.default_rng(0), answers, 0.5)
-    changed = [m for m, p in zip(made, plain, strict=True) if m != p]
-    assert 60 < len(changed) < 140
-    for (_, sentences), (_, before) in zip(made, plain, strict=True):
-        assert sentences[:-1] == before[:-1]  # the positive and the hard negatives stay
-    tail = "forced Spain to return Louisiana to France in 1802."
-    assert all("Napoleon" not in s[-1] and s[-1].endswith(tail) for _, s in changed)

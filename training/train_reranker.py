@@ -47,18 +47,18 @@ the answerability model, fitted on four articles instead of eight, refused more 
 questions (0.105 against 0.088, "How many people fled their homes?" among them) and caught
 fewer unanswerable ones (0.059 against 0.235).
 
-Tried and not shipped: ``--vague 0.5``. In half the groups the random negative became the
-positive with its answer made vague by the kind of question ("Napoleon forced Spain ..." ->
-"Someone forced Spain ..."), to teach that a sentence on the question's very topic that lacks
-the detail asked for does not answer ("Two Russian journalists were injured" for "What are
-their names?"). 2,455 s. Against the shipped model: held-out reddit top-1 0.676 against 0.679
-(the logit alone 0.625 against 0.655); report split hit@1 0.889 against 0.886, hit@3 0.930
-against 0.935, abstention 0.351 at 0.092 false abstention against 0.369 at 0.091; bundled
-article hit@1 0.842 against 0.860, abstention 0.176 against 0.294 at 0.035; held-out article
-set hit@1 0.800 against 0.850, hit@3 0.875 against 0.925, abstention 0.267 at 0.050 against
-0.267 at 0.075, follow-ups 1.000 against 0.833. How well the confidence separates the
-article's answerable from its unanswerable questions (AUC) barely moved: 0.800 against 0.780
-on the bundled set, 0.712 against 0.725 on the held-out one.
+Tried and not shipped (the code is in commit edb1762): vague negatives. In half the groups the
+random negative became the positive with its answer made vague by the kind of question
+("Napoleon forced Spain ..." -> "Someone forced Spain ..."), to teach that a sentence on the
+question's very topic that lacks the detail asked for does not answer ("Two Russian journalists
+were injured" for "What are their names?"). 2,455 s. Against the shipped model: held-out reddit
+top-1 0.676 against 0.679 (the logit alone 0.625 against 0.655); report split hit@1 0.889
+against 0.886, hit@3 0.930 against 0.935, abstention 0.351 at 0.092 false abstention against
+0.369 at 0.091; bundled article hit@1 0.842 against 0.860, abstention 0.176 against 0.294 at
+0.035; held-out article set hit@1 0.800 against 0.850, hit@3 0.875 against 0.925, abstention
+0.267 at 0.050 against 0.267 at 0.075, follow-ups 1.000 against 0.833. How well the confidence
+separates the article's answerable from its unanswerable questions (AUC) barely moved: 0.800
+against 0.780 on the bundled set, 0.712 against 0.725 on the held-out one.
 """
 
 from __future__ import annotations
@@ -89,20 +89,6 @@ COMMON = set("a an the it its this that these those there here he she they we i 
 DETAIL = re.compile(r"\b(?:\d[\d,.]*\d|\d)\b|\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 COMBINED = ("linear", "cross_encoder", "span")  # the scores ranking combines, in fit_combination's order
 TRAIN_FILES = ("squadshifts/new_wiki_v1.0.json", "squadshifts/amazon_reviews_v1.0.json")
-# what a sentence says instead of the detail a question asks for ("Two Russian journalists were
-# injured" for "What are the names of the injured journalists?"), by the kind of question
-VAGUE = {
-    "number": ("several", "some", "many", "a number of", "a few"),
-    "person": ("someone", "officials", "a man", "a group", "people"),
-    "time": ("at one point", "later", "earlier", "at the time", "once"),
-    "place": ("somewhere", "there", "elsewhere", "in the area", "nearby"),
-    "other": ("something", "it", "one", "that", "this"),
-}
-KIND = (("number", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|number|amount)\b", re.I)),
-        ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
-        ("time", re.compile(r"\bwhen\b|\bhow (?:long|often)\b|\bwhat (?:year|day|date|time|month|century)\b",
-                            re.I)),
-        ("place", re.compile(r"\bwhere\b", re.I)))  # fmt: skip
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -110,13 +96,8 @@ def read(part: str) -> list[dict]:
     return [json.loads(line) for line in (CACHE / f"candidates-{part}.jsonl").read_text().splitlines()]
 
 
-def groups(rows: list[dict], rng: np.random.Generator, answers: dict[str, list[str]] | None = None,
-           vague_share: float = 0.0) -> list[tuple[str, list[str]]]:  # fmt: skip
-    """(question, [positive, negative, ...]) for questions whose candidates hold an answer. In
-    ``vague_share`` of them (drawn with a generator of their own, so the groups are otherwise
-    the same), the last negative, a random one, is instead the positive with its answer made
-    vague (``vague``, ``answers``: question -> texts)."""
-    own = np.random.default_rng(SEED + 1)
+def groups(rows: list[dict], rng: np.random.Generator) -> list[tuple[str, list[str]]]:
+    """(question, [positive, negative, ...]) for questions whose candidates hold an answer."""
     out = []
     for r in rows:
         labels = np.array(r["labels"])
@@ -129,29 +110,8 @@ def groups(rows: list[dict], rng: np.random.Generator, answers: dict[str, list[s
         picked = hard + ([int(rng.choice(rest))] if rest else negs[NEGATIVES - 1 : NEGATIVES])
         if len(picked) < NEGATIVES:
             continue
-        sentences = [r["sentences"][i] for i in [pos, *picked]]
-        if vague_share and own.random() < vague_share:
-            made = vague(r["question"], sentences[0], answers.get(r["question"], []), own)
-            sentences[-1] = made or sentences[-1]
-        out.append((r["question"], sentences))
+        out.append((r["question"], [r["sentences"][i] for i in [pos, *picked]]))
     return out
-
-
-def vague(question: str, sentence: str, golds: list[str], rng: np.random.Generator) -> str | None:
-    """``sentence`` with its answer to ``question`` (every occurrence of the first of ``golds``
-    found in it, with an article or preposition before it) replaced by a vague phrase of the
-    kind the question asks for: a sentence on the question's very topic that no longer answers
-    it. None when no answer is found in it, or the answer is most of the sentence."""
-    found = next((a for a in golds if len(a.strip()) > 1 and a.lower() in sentence.lower()), None)
-    if found is None or len(found) > 0.6 * len(sentence):
-        return None
-    kind = next((k for k, pattern in KIND if pattern.search(question)),
-                "number" if re.fullmatch(r"[\d,.]+", found.strip()) else "other")  # fmt: skip
-    filler = VAGUE[kind][int(rng.integers(len(VAGUE[kind])))]
-    before = r"in|on|at|during|since|by|from|for|within" if kind in ("time", "place") else r"the|a|an"
-    pattern = re.compile(rf"(?:\b(?:{before})\s+)?{re.escape(found)}", re.I)
-    made = pattern.sub(filler, sentence)
-    return made[:1].upper() + made[1:]
 
 
 def swapped(question: str, positive: str, others: list[str], rng: np.random.Generator) -> str | None:
@@ -333,9 +293,6 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=3000,
                         help="groups of SQuADShifts questions made unanswerable by swapping a name or "
                              "number (all negatives)")  # fmt: skip
-    parser.add_argument("--vague", type=float, default=0.0,
-                        help="share of groups whose random negative is their positive with the answer "
-                             "made vague (all negatives)")  # fmt: skip
     parser.add_argument("--span-weight", type=float, default=1.0,
                         help="weight of the span head's loss (where the answer is in the sentence); 0: none")
     parser.add_argument("--out", type=Path, default=RERANKER)
@@ -353,8 +310,7 @@ def main() -> None:
     torch.set_num_threads(torch.get_num_threads())
     rng = np.random.default_rng(SEED)
     train_rows = read("train")
-    answers = answers_of((*TRAIN_FILES, "squad2-dev16.json") if args.unanswerable else TRAIN_FILES)
-    squadshifts = groups(train_rows, rng, answers, args.vague)
+    squadshifts = groups(train_rows, rng)
     data = squadshifts[: args.max_groups]
     base = Encoder().model_path
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -386,6 +342,7 @@ def main() -> None:
     span = torch.nn.Linear(model.config.hidden_size, 2)
     if args.unanswerable and "span.weight" in (shipped := load_file(RERANKER / "model.safetensors")):
         span.load_state_dict({k: shipped[f"span.{k}"].float() for k in ("weight", "bias")})
+    answers = answers_of((*TRAIN_FILES, "squad2-dev16.json") if args.unanswerable else TRAIN_FILES)
     train(model, span, tokenizer, data, answers, args.epochs, args.batch, args.lr, args.span_weight)
     trained = time.time() - started
 
@@ -424,7 +381,6 @@ def main() -> None:
         "train_seconds": round(trained),
         "top": args.top,
         "span_weight": args.span_weight,
-        "vague": args.vague,
         "combine": {k: round(float(v), 4) for k, v in zip(COMBINED, w, strict=False)},
         "valid": {
             "data": "SQuADShifts reddit (held out)",
