@@ -47,6 +47,20 @@ def test_errors_are_one_line_messages(tmp_path):
     assert empty.returncode == 1 and "question is empty" in empty.stderr
 
 
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """``citeqa ask --json ... | head``: the pipe closes before the answer is written."""
+    citeqa("index", str(ARTICLE), cwd=tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "citeqa.cli", "ask", "--json", "Who did Putin invite to Moscow?"],
+        cwd=tmp_path, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def test_the_shipped_index_is_current():
     """index/ in the repository is what `citeqa index` builds for the bundled article."""
     from citeqa import Assistant

@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     except CiteqaError as e:
         print(f"citeqa: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped early (``citeqa ask --json ... | head``)
+        # so that flushing stdout at exit does not fail again (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _index(args) -> int:
