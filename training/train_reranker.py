@@ -165,7 +165,9 @@ def answers_of(names: tuple[str, ...]) -> dict[str, list[str]]:
     question's text alone: questions asked the same way in several articles ("What did this
     person buy?", 803 of the 12,082 cached rows) pool their answers, and the first one found in
     the sentence, even inside a word, is the target. Rough, like the swaps; the shipped model
-    was trained so."""
+    was trained so. Measured on the 18,595 positive sentences of the cached training rows, this
+    picks another target than looking answers up by article and question, and matching whole
+    words only, for 142 (0.8 %): too few to be worth retraining for."""
     out: dict[str, list[str]] = {}
     for name in names:
         for article in load_squad(SHARED / name):
