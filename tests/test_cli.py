@@ -47,6 +47,21 @@ def test_errors_are_one_line_messages(tmp_path):
     assert empty.returncode == 1 and "question is empty" in empty.stderr
 
 
+def test_a_folder_of_other_files_is_never_replaced_by_an_index(tmp_path):
+    """``--index-dir`` pointed at a folder of the user's own files: refused, every file kept."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("buy milk", encoding="utf-8")
+    (notes / "sentences.jsonl").write_text("mine", encoding="utf-8")
+    for args in (["index"], ["index", "--rebuild"]):
+        done = citeqa(*args, "--index-dir", "notes", str(ARTICLE), cwd=tmp_path)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert "not part of a citeqa index (todo.txt)" in done.stderr and "--index-dir" in done.stderr
+    assert sorted(p.name for p in notes.iterdir()) == ["sentences.jsonl", "todo.txt"]
+    assert (notes / "todo.txt").read_text(encoding="utf-8") == "buy milk"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes"]  # no temporary folder left
+
+
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     """``citeqa ask --json ... | head``: the pipe closes before the answer is written."""
     citeqa("index", str(ARTICLE), cwd=tmp_path)

@@ -3,7 +3,8 @@
 An index folder holds:
 
 - ``manifest.json``: format version, model name, weights hash and dimension, settings, each
-  document's sha256, counts, package versions and creation time;
+  document's sha256 and source file (relative to the index folder), counts, package versions
+  and creation time;
 - ``documents.jsonl``, ``sentences.jsonl``, ``chunks.jsonl``: the texts and their offsets;
 - ``sentences.faiss``, ``chunks.faiss``: the normalized embeddings (inner product = cosine).
 """
@@ -37,6 +38,9 @@ APPROXIMATE_FROM = 200_000
 HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 FORMAT_VERSION = 1
+_INDEX_FILES = {
+    "manifest.json", "documents.jsonl", "sentences.jsonl", "chunks.jsonl", "sentences.faiss", "chunks.faiss",
+}
 REBUILD_HINT = "run `citeqa index --rebuild` (or Assistant.from_paths) to rebuild it"
 _PACKAGES = (
     "citeqa",
@@ -234,6 +238,13 @@ def save(index: Index, directory: str | Path) -> None:
     import faiss
 
     directory = Path(directory)
+    foreign = _foreign_files(directory)
+    if foreign:
+        raise IndexWriteError(
+            f"{directory} holds files that are not part of a citeqa index ({', '.join(foreign)}); "
+            "citeqa replaces the whole folder, so it will not write there. Choose an empty or "
+            "new folder (citeqa index --index-dir DIR)"
+        )
     tmp = None
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +256,8 @@ def save(index: Index, directory: str | Path) -> None:
         for name in ("sentences", "chunks"):
             faiss.write_index(index.faiss(name), str(tmp / f"{name}.faiss"))
         # The manifest goes last: a folder without one was never finished.
-        (tmp / "manifest.json").write_text(json.dumps(index.manifest, indent=2, ensure_ascii=False))
+        manifest = _sources_relative_to(index.manifest, directory)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         for f in tmp.iterdir():
             _fsync(f)
         os.chmod(tmp, 0o755)
@@ -260,6 +272,28 @@ def save(index: Index, directory: str | Path) -> None:
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sources_relative_to(manifest: dict, directory: Path) -> dict:
+    """``manifest`` with each source file's path relative to the index folder, so that the
+    staleness check finds it from any working folder and after the two move together."""
+    documents = {}
+    for doc_id, info in manifest["documents"].items():
+        if info.get("source"):
+            try:
+                source = os.path.relpath(Path(info["source"]).resolve(), directory.resolve())
+                info = {**info, "source": Path(source).as_posix()}
+            except ValueError:  # another drive (Windows): keep it absolute
+                info = {**info, "source": str(Path(info["source"]).resolve())}
+        documents[doc_id] = info
+    return {**manifest, "documents": documents}
+
+
+def _foreign_files(directory: Path) -> list[str]:
+    """Up to three names in ``directory`` that citeqa did not write (saving would delete them)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.iterdir() if p.name not in _INDEX_FILES)[:3]
 
 
 def _remove_abandoned(directory: Path) -> None:
