@@ -1,5 +1,6 @@
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import ARTICLE, EVAL_SET, assert_citations_exact
@@ -155,6 +156,25 @@ def test_from_paths_reuses_rebuilds_and_load_reports_staleness(encoder, tmp_path
     fresh = Assistant.load(index_dir, encoder=encoder)
     assert "A new closing sentence" in fresh.document("article.txt").text
     assert json.loads((index_dir / "manifest.json").read_text())["created"] >= created
+
+
+def test_a_changed_source_is_found_from_any_working_folder(encoder, tmp_path, monkeypatch):
+    """Indexed as a relative path from one folder, checked from another, then both moved."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copy(ARTICLE, project / "data" / "article.txt")
+    monkeypatch.chdir(project)
+    Assistant.from_paths(["data/article.txt"], "index", encoder=encoder)
+    manifest = json.loads((project / "index" / "manifest.json").read_text())
+    assert manifest["documents"]["article.txt"]["source"] == "../data/article.txt"
+
+    (project / "data" / "article.txt").write_text("A different article altogether.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StaleIndexError, match="article.txt has changed"):
+        Assistant.load(project / "index", encoder=encoder)
+    moved = shutil.move(project, tmp_path / "moved")
+    with pytest.raises(StaleIndexError, match="article.txt has changed"):
+        Assistant.load(Path(moved) / "index", encoder=encoder)
 
 
 def test_a_bad_file_leaves_the_index_untouched(encoder, tmp_path):

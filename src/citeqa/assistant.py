@@ -130,7 +130,7 @@ class Assistant:
         index = store.load(index_dir, encoder)
         reasons = store.stale_reasons(index.manifest, None, settings)
         for _doc_id, info in index.manifest["documents"].items():
-            source = Path(info.get("source") or "")
+            source = Path(index_dir) / (info.get("source") or "")  # relative to the index
             if info.get("source") and source.is_file():
                 try:
                     changed = load_path(source).sha256 != info["sha256"]
