@@ -36,7 +36,7 @@ INDEX = ROOT / "index"
 MAX_FILES = 10
 MAX_FILE_BYTES = 2 * 1024 * 1024
 PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints; /ask is
-MAX_UPLOAD_SESSIONS = 32  # uploaded collections kept in memory, least recently used dropped
+KEEP_UPLOADS = 32  # uploaded collections kept in memory, least recently used dropped
 EXAMPLES = [
     "Who did Putin invite to Moscow?",
     "How many people fled their homes?",
@@ -67,23 +67,33 @@ JS = """
 class Collections:
     """Per-session uploaded documents, each an in-memory Assistant; bounded, thread-safe."""
 
-    def __init__(self, default: Assistant) -> None:
-        self.default = default
+    def __init__(self, default: Assistant, keep: int = KEEP_UPLOADS) -> None:
+        self.default, self.keep = default, keep
         self._items: OrderedDict[str, Assistant] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: str | None) -> Assistant:
+        """The session's uploaded collection, or the bundled article when it has none.
+
+        Raises:
+            CiteqaError: the session's collection was dropped to make room for newer ones.
+        """
+        if key is None:
+            return self.default
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        return self.default
+        raise CiteqaError(
+            f"your uploaded documents were closed to make room for newer uploads (this server keeps "
+            f"the latest {self.keep}); upload them again, or go back to the bundled article"
+        )
 
     def add(self, assistant: Assistant) -> str:
         key = uuid.uuid4().hex
         with self._lock:
             self._items[key] = assistant
-            while len(self._items) > MAX_UPLOAD_SESSIONS:
+            while len(self._items) > self.keep:
                 self._items.popitem(last=False)
         return key
 
@@ -147,15 +157,16 @@ def read_uploads(files: list) -> list:
     return docs
 
 
-def build(default: Assistant) -> gr.Blocks:
-    collections = Collections(default)
+def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
+    collections = Collections(default, keep_uploads)
 
     def respond(question: str, messages: list, history: list, answers: list, key: str | None):
         question = (question or "").strip()
         if not question:
             return "", messages, history, answers, gr.skip(), gr.skip()
-        assistant = collections.get(key)
+        assistant = collections.default  # until the session's own is found
         try:
+            assistant = collections.get(key)
             answer = assistant.ask(question, history=history)
             reply, record = show_message(answer), answer.to_dict()
         except CiteqaError as e:
@@ -174,8 +185,10 @@ def build(default: Assistant) -> gr.Blocks:
                 gr.Radio(choices=numbers, value=None, visible=bool(numbers)))  # fmt: skip
 
     def pick(number: str | None, answers: list, selected: int | None, key: str | None):
-        record = current_answer(answers, selected)
-        return show_sources(collections.get(key), record, number)
+        try:
+            return show_sources(collections.get(key), current_answer(answers, selected), number)
+        except CiteqaError as e:
+            return f"<p>⚠️ {html.escape(str(e))}</p>"
 
     def current_answer(answers: list, selected: int | None) -> dict | None:
         if selected is not None and 0 <= selected < len(answers):
@@ -184,8 +197,10 @@ def build(default: Assistant) -> gr.Blocks:
 
     def select(evt: gr.SelectData, answers: list, key: str | None):
         turn = evt.index // 2 if isinstance(evt.index, int) else evt.index[0] // 2
-        record = current_answer(answers, turn)
-        return turn, *panel(collections.get(key), record)
+        try:
+            return turn, *panel(collections.get(key), current_answer(answers, turn))
+        except CiteqaError as e:
+            return turn, f"<p>⚠️ {html.escape(str(e))}</p>", gr.skip()
 
     def clear():
         return [], [], [], None, *panel(default, None)
@@ -210,7 +225,10 @@ def build(default: Assistant) -> gr.Blocks:
         return gr.Dropdown(choices=ids, value=ids[0])
 
     def read_document(doc_id: str | None, key: str | None) -> str:
-        assistant = collections.get(key)
+        try:
+            assistant = collections.get(key)
+        except CiteqaError as e:
+            return f"⚠️ {e}"
         return assistant.document(doc_id).text if doc_id in assistant.index.documents else ""
 
     with gr.Blocks(title="citeqa") as demo:
@@ -278,7 +296,11 @@ def main() -> None:
     parser.add_argument("--username", default=os.environ.get("CITEQA_USERNAME"))
     parser.add_argument("--password", default=os.environ.get("CITEQA_PASSWORD"))
     parser.add_argument("--index-dir", default=os.environ.get("CITEQA_INDEX_DIR", str(INDEX)))
+    parser.add_argument("--keep-uploads", type=int, default=int(os.environ.get("CITEQA_KEEP_UPLOADS", KEEP_UPLOADS)),
+                        help="uploaded collections kept in memory; the least recently used is dropped")  # fmt: skip
     args = parser.parse_args()
+    if args.keep_uploads < 1:
+        parser.error("--keep-uploads must be at least 1")
     if bool(args.username) != bool(args.password):
         parser.error("give both --username and --password, or neither")
     try:
@@ -289,7 +311,7 @@ def main() -> None:
     except CiteqaError as e:
         sys.exit(f"citeqa: error: {e}")
     assistant.ask(EXAMPLES[0])  # load the models now, so the first answer is quick
-    build(assistant).launch(
+    build(assistant, args.keep_uploads).launch(
         server_name=args.host, server_port=args.port, share=False,
         auth=(args.username, args.password) if args.username else None,
         max_file_size=MAX_FILE_BYTES, footer_links=["api"], css=CSS, js=JS,

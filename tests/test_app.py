@@ -18,7 +18,7 @@ WAIT = 60_000  # ms
 
 @pytest.fixture(scope="module")
 def server():
-    proc, url = start_app()
+    proc, url = start_app("--keep-uploads", "2")  # small, to see the oldest dropped
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -127,6 +127,33 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     assert "<script>window.__pwned=2</script>" in rows.last.inner_text()
     assert page.evaluate("window.__pwned") is None
     assert {p.name: p.read_bytes() for p in (ROOT / "index").iterdir()} == bundled
+
+
+def upload(page, path: Path) -> None:
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#citeqa-files input[type=file]").set_input_files([str(path)])
+    page.locator("#citeqa-use").click()
+    page.wait_for_function(f"document.querySelector('#citeqa-status').innerText.includes('{path.name}')")
+    page.get_by_role("tab", name="Chat").click()
+
+
+def test_a_session_whose_upload_was_dropped_is_told_to_upload_again(page, browser, server, tmp_path):
+    """The server keeps two uploaded collections; a third session's upload drops the first's."""
+    (tmp_path / "bees.txt").write_text("Honey bees visit about two million flowers for one pound of honey.")
+    (tmp_path / "owls.txt").write_text("Barn owls swallow their prey whole and cough up pellets.")
+    (tmp_path / "moss.txt").write_text("Moss has no roots; it holds on with thin threads called rhizoids.")
+    upload(page, tmp_path / "bees.txt")
+    ask(page, "How many flowers do bees visit?", "two million")
+    others = [browser.new_context().new_page() for _ in range(2)]
+    for other, name in zip(others, ["owls.txt", "moss.txt"]):
+        other.set_default_timeout(WAIT)
+        other.goto(server)
+        upload(other, tmp_path / name)
+    ask(others[1], "What do mosses hold on with?", "rhizoids")  # the newest still answers
+    ask(page, "How many flowers do bees visit?", "upload them again")
+    assert "bundled article" in page.locator("#citeqa-chat .message-row").last.inner_text()
+    for other in others:
+        other.context.close()
 
 
 def test_bad_uploads_get_clear_messages(page, tmp_path):
