@@ -296,8 +296,12 @@ def main() -> None:
     parser.add_argument("--username", default=os.environ.get("CITEQA_USERNAME"))
     parser.add_argument("--password", default=os.environ.get("CITEQA_PASSWORD"))
     parser.add_argument("--index-dir", default=os.environ.get("CITEQA_INDEX_DIR", str(INDEX)))
-    parser.add_argument("--keep-uploads", type=int, default=int(os.environ.get("CITEQA_KEEP_UPLOADS", KEEP_UPLOADS)),
-                        help="uploaded collections kept in memory; the least recently used is dropped")  # fmt: skip
+    parser.add_argument(
+        "--keep-uploads",
+        type=int,
+        default=int(os.environ.get("CITEQA_KEEP_UPLOADS", KEEP_UPLOADS)),
+        help="uploaded collections kept in memory; the least recently used is dropped",
+    )
     args = parser.parse_args()
     if args.keep_uploads < 1:
         parser.error("--keep-uploads must be at least 1")

@@ -145,7 +145,7 @@ def test_a_session_whose_upload_was_dropped_is_told_to_upload_again(page, browse
     upload(page, tmp_path / "bees.txt")
     ask(page, "How many flowers do bees visit?", "two million")
     others = [browser.new_context().new_page() for _ in range(2)]
-    for other, name in zip(others, ["owls.txt", "moss.txt"]):
+    for other, name in zip(others, ["owls.txt", "moss.txt"], strict=True):
         other.set_default_timeout(WAIT)
         other.goto(server)
         upload(other, tmp_path / name)
