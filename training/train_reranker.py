@@ -90,8 +90,10 @@ from citeqa.rerank import RERANKER, Reranker
 NEGATIVES = 3
 # a name (capitalised words) or a number, the details SQuAD 2.0's writers swap to make a
 # question unanswerable
-COMMON = set("a an the it its this that these those there here he she they we i you his her their our "
-             "not no in on at of for by to from with and or but if when while what who which".split())
+COMMON = set(
+    "a an the it its this that these those there here he she they we i you his her their our "
+    "not no in on at of for by to from with and or but if when while what who which".split()
+)
 DETAIL = re.compile(r"\b(?:\d[\d,.]*\d|\d)\b|\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
 COMBINED = ("linear", "cross_encoder", "span")  # the scores ranking combines, in fit_combination's order
 TRAIN_FILES = ("squadshifts/new_wiki_v1.0.json", "squadshifts/amazon_reviews_v1.0.json")
@@ -301,8 +303,12 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=3000,
                         help="groups of SQuADShifts questions made unanswerable by swapping a name or "
                              "number (all negatives)")  # fmt: skip
-    parser.add_argument("--span-weight", type=float, default=1.0,
-                        help="weight of the span head's loss (where the answer is in the sentence); 0: none")
+    parser.add_argument(
+        "--span-weight",
+        type=float,
+        default=1.0,
+        help="weight of the span head's loss (where the answer is in the sentence); 0: none",
+    )
     parser.add_argument("--out", type=Path, default=RERANKER)
     parser.add_argument("--top", type=int, default=10, help="candidates reranked")
     parser.add_argument("--valid-questions", type=int, default=None, help="fewer, for a quick check")

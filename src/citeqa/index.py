@@ -39,7 +39,12 @@ HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 FORMAT_VERSION = 1
 _INDEX_FILES = {
-    "manifest.json", "documents.jsonl", "sentences.jsonl", "chunks.jsonl", "sentences.faiss", "chunks.faiss",
+    "manifest.json",
+    "documents.jsonl",
+    "sentences.jsonl",
+    "chunks.jsonl",
+    "sentences.faiss",
+    "chunks.faiss",
 }
 REBUILD_HINT = "run `citeqa index --rebuild` (or Assistant.from_paths) to rebuild it"
 _PACKAGES = (

@@ -88,7 +88,12 @@ QUESTION_FEATURES = (
 # With the cross-encoder: what it makes of the chosen sentence, how far ahead that is, and how
 # sure its span head is that the chosen sentence, or any candidate, holds a short answer.
 RERANKED_QUESTION_FEATURES = (
-    *QUESTION_FEATURES[:-1], "top_cross_encoder", "cross_encoder_margin", "top_span", "best_span", "bias"
+    *QUESTION_FEATURES[:-1],
+    "top_cross_encoder",
+    "cross_encoder_margin",
+    "top_span",
+    "best_span",
+    "bias",
 )
 
 
