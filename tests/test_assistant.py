@@ -126,6 +126,8 @@ def test_empty_documents_are_refused(encoder):
         Assistant.from_texts({"a": "  "}, encoder=encoder)
     with pytest.raises(DocumentError, match="no text"):
         Assistant.from_texts({"a": "[ad_1]"}, encoder=encoder)
+    with pytest.raises(DocumentError, match="a: the document is bytes, not str; decode it"):
+        Assistant.from_texts({"a": b"Bytes, not text."}, encoder=encoder)
 
 
 def test_unknown_option_is_refused():
@@ -133,6 +135,25 @@ def test_unknown_option_is_refused():
         Assistant.from_texts({"a": "Text."}, chunk_size=3)
     with pytest.raises(ValueError, match="chunk_overlap"):
         Assistant.from_texts({"a": "Text."}, chunk_sentences=2, chunk_overlap=2)
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"quote_ratio": "0.5"},
+        {"quote_ratio": float("nan")},
+        {"abstain_threshold": True},
+        {"max_quotes": True},
+        {"max_quotes": 2.0},
+        {"chunk_overlap": "1"},
+        {"rerank_candidates": None},
+        {"index_type": ["flat"]},
+    ],
+)
+def test_an_option_of_the_wrong_type_is_a_value_error(option):
+    (name,) = option
+    with pytest.raises(ValueError, match=name):
+        Assistant.from_texts({"a": "Text."}, **option)
 
 
 def test_from_paths_reuses_rebuilds_and_load_reports_staleness(encoder, tmp_path):
@@ -191,6 +212,20 @@ def test_a_bad_file_leaves_the_index_untouched(encoder, tmp_path):
 def test_load_without_index(tmp_path):
     with pytest.raises(IndexNotFoundError):
         Assistant.load(tmp_path / "none")
+
+
+def test_a_sentence_repeated_in_two_paragraphs_is_quoted_once(encoder):
+    text = (
+        "The Harbour Bridge opened to traffic in March 1932. Its arch is painted grey.\n\n"
+        "Trains cross it every day.\n\n"
+        "The Harbour Bridge opened to traffic in March 1932. Climbers walk over the top.\n"
+    )
+    assistant = Assistant.from_texts({"bridge.txt": text}, encoder=encoder)
+    answer = assistant.ask("When did the Harbour Bridge open to traffic?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0] == "The Harbour Bridge opened to traffic in March 1932."
+    assert answer.citations[0].start == 0 and len(set(quotes)) == len(quotes)
+    assert_citations_exact(assistant, answer)
 
 
 def test_several_documents(encoder):

@@ -71,7 +71,12 @@ class Assistant:
         encoder = encoder or default_encoder()
         docs = []
         for doc_id, text in texts.items():
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
+                raise DocumentError(
+                    f"{doc_id}: the document is {type(text).__name__}, not str; decode it first "
+                    "(e.g. data.decode('utf-8')) or give its path to from_paths"
+                )
+            if not text.strip():
                 raise DocumentError(f"{doc_id}: the document is empty")
             docs.append(Document(str(doc_id), text))
         return cls(store.build(docs, settings, encoder), settings, encoder)
@@ -191,6 +196,7 @@ class Assistant:
         answerable = max(a for _, _, a in ranked)
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
+        probs = self._merge_repeats(probs)
         order = sorted(probs, key=probs.get, reverse=True)[: self.settings.max_quotes]
         picks = [
             (self.index.sentences[s], probs[s])
@@ -198,6 +204,17 @@ class Assistant:
             if probs[s] >= self.settings.quote_ratio * probs[order[0]]
         ]
         return quoted(question, picks, answerable, searches[-1].text)
+
+    def _merge_repeats(self, probs: dict[int, float]) -> dict[int, float]:
+        """One entry per sentence text: a sentence repeated elsewhere in the documents is
+        quoted once, at its first place, with the weight of all its copies."""
+        merged: dict[int, float] = {}
+        first: dict[str, int] = {}
+        for s in sorted(probs):
+            key = " ".join(self.index.sentences[s].text.split())
+            kept = first.setdefault(key, s)
+            merged[kept] = merged.get(kept, 0.0) + probs[s]
+        return merged
 
     def rank(
         self, question: str, query: Query, vector: np.ndarray

@@ -59,21 +59,22 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in ("chunk_sentences", "chunk_chars", "max_sentence_chars", "top_chunks", "max_quotes"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+            if not _whole(getattr(self, name)) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1")
-        if not 0 <= self.chunk_overlap < self.chunk_sentences:
-            raise ValueError("chunk_overlap must be at least 0 and less than chunk_sentences")
+        if not _whole(self.chunk_overlap) or not 0 <= self.chunk_overlap < self.chunk_sentences:
+            raise ValueError("chunk_overlap must be a whole number, at least 0 and less than chunk_sentences")
         if self.index_type not in INDEX_TYPES:
             raise ValueError(f"index_type must be one of {', '.join(INDEX_TYPES)}")
         if self.max_sentence_chars < 20:
             raise ValueError("max_sentence_chars must be at least 20")
-        if not isinstance(self.rerank_candidates, int) or self.rerank_candidates < 0:
+        if not _whole(self.rerank_candidates) or self.rerank_candidates < 0:
             raise ValueError("rerank_candidates must be a whole number of at least 0")
         if self.abstain_threshold is None:
             object.__setattr__(self, "abstain_threshold", default_threshold(self.rerank_candidates > 0))
         for name in ("quote_ratio", "abstain_threshold"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a number between 0 and 1")
 
     def index_settings(self) -> dict:
         """The settings that change what is stored: a change makes an index stale."""
@@ -90,3 +91,7 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**options)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
