@@ -25,6 +25,27 @@ def test_html_keeps_main_text_and_drops_scripts(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "page",
+    [
+        "<html><head><title>T</title><meta charset=utf-8><body><p>The dam holds 40 tonnes.</p></body>",
+        "<html><head><title>T</title><p>The dam holds 40 tonnes.</p>",  # no </head>, no <body>
+        "<html><body><form id=aspnetForm><input name=v><div><p>The dam holds 40 tonnes.</p></div>"
+        "<textarea>draft</textarea><select><option>menu</select></form></body></html>",
+    ],
+    ids=["head-not-closed", "head-and-body-omitted", "aspnet-form"],
+)
+def test_html_pages_that_leave_tags_out_keep_their_text(page):
+    assert html_to_text(page) == "The dam holds 40 tonnes.\n"
+
+
+def test_a_page_without_readable_text_says_so(tmp_path):
+    page = "<html><body><script>render()</script></body></html>"
+    (tmp_path / "app.html").write_text(page, encoding="utf-8")
+    with pytest.raises(DocumentError, match="no readable text found"):
+        load_path(tmp_path / "app.html")
+
+
+@pytest.mark.parametrize(
     ("name", "data", "message"),
     [
         ("bin.txt", b"\x00\x01\x02abc", "binary"),

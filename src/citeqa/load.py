@@ -55,6 +55,8 @@ def load_path(path: str | Path) -> Document:
             f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8 and try again"
         ) from None
     text = html_to_text(raw) if path.suffix.lower() in (".html", ".htm") else raw
+    if not text.strip() and raw.strip():
+        raise DocumentError(f"{path}: no readable text found in this page (is its text written by scripts?)")
     if not text.strip():
         raise DocumentError(f"{path}: the document is empty")
     return Document(doc_id=path.name, text=text, source=str(path))
@@ -69,8 +71,8 @@ _SKIP = {
     "header",
     "footer",
     "aside",
-    "form",
     "svg",
+    "textarea",
     "button",
     "select",
     "iframe",
@@ -107,26 +109,37 @@ _BLOCK = {
 }
 
 
+# What may stand in <head>; anything else there means the page left <head> without closing it.
+_HEAD_ONLY = {"title", "meta", "link", "style", "script", "base", "noscript", "template"}
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skip_depth = 0
+        self.skipping: list[str] = []  # the open elements whose text is dropped
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "body" or ("head" in self.skipping and tag not in _HEAD_ONLY):
+            self._close("head")  # an omitted </head>, as browsers read it
         if tag in _SKIP:
-            self.skip_depth += 1
+            self.skipping.append(tag)
         elif tag in _BLOCK:
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
+            self._close(tag)
         elif tag in _BLOCK:
             self.parts.append("\n\n")
 
+    def _close(self, tag: str) -> None:
+        """Close the innermost open ``tag`` and whatever was left open inside it."""
+        if tag in self.skipping:
+            del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag) :]
+
     def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
+        if not self.skipping:
             self.parts.append(data)
 
 
