@@ -27,3 +27,17 @@ def test_long_run_on_lines_are_cut_at_spaces():
     sentences = split_sentences(Document("d", text), max_chars=100)
     assert all(len(s.text) <= 100 for s in sentences)
     assert " ".join(s.text for s in sentences) == text
+
+
+def test_a_long_paragraph_is_split_as_it_would_be_whole():
+    """Paragraphs past WINDOW_CHARS go to pysbd a window at a time; no sentence may change,
+    even where a window ends inside "Mr. J. R. Smith" or a quotation."""
+    text = (
+        'Mr. J. R. Smith paid $3.50 for it at 9 a.m. on Jan. 5. He said "Go home!" '
+        "Then he left the U.S. for good. Dr. Who agreed. "
+    )
+    one = [s.text for s in split_sentences(Document("d", text))]
+    long = Document("d", text * 300)  # 37,500 characters, one paragraph
+    sentences = split_sentences(long)
+    assert [s.text for s in sentences] == one * 300
+    assert all(long.text[s.start : s.end] == s.text for s in sentences)

@@ -10,6 +10,9 @@ from .clean import paragraphs
 from .load import Document
 
 MAX_SENTENCE_CHARS = 400
+# Longer paragraphs go to pysbd a window at a time; each window's last sentence, perhaps cut
+# short, is split again with the next window.
+WINDOW_CHARS = 5_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,23 @@ def split_sentences(doc: Document, max_chars: int = MAX_SENTENCE_CHARS) -> list[
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]``, a window of a few thousand characters at a
+    time: pysbd's time grows with the square of the length it is given."""
+    spans = []
+    while end - start > WINDOW_CHARS:
+        pieces = _pysbd_spans(text, start, start + WINDOW_CHARS)
+        if len(pieces) > 1:  # the last piece may run past the window: split it again with what follows
+            spans += pieces[:-1]
+            start = pieces[-1][0]
+        else:  # one sentence longer than the window: cut at white space (_cap_length cuts it anyway)
+            gaps = list(re.finditer(r"\s+", text[start : start + WINDOW_CHARS]))
+            cut = start + (gaps[-1].end() if gaps else WINDOW_CHARS)
+            spans += _pysbd_spans(text, start, cut)
+            start = cut
+    return spans + _pysbd_spans(text, start, end)
+
+
+def _pysbd_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]``, found by locating pysbd's pieces in order."""
     body = text[start:end]
     spans, cursor = [], 0
