@@ -47,6 +47,24 @@ def test_errors_are_one_line_messages(tmp_path):
     assert empty.returncode == 1 and "question is empty" in empty.stderr
 
 
+def test_chat_reads_follow_ups_in_context_and_goes_on_after_a_bad_question(tmp_path):
+    citeqa("index", str(ARTICLE), cwd=tmp_path)
+    lines = ["Who did Putin invite to Moscow?", "", "x" * 3000, "And who will receive the Armenian one?"]
+    chat = subprocess.run(
+        [sys.executable, "-m", "citeqa.cli", "chat", "--json"], input="\n".join(lines) + "\n",
+        cwd=tmp_path, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert chat.returncode == 0, chat.stderr
+    assert "citeqa: error: the question is 3,000 characters long" in chat.stderr
+    answers = [json.loads(line) for line in chat.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [lines[0], lines[3]]
+    assert "foreign ministers" in answers[0]["citations"][0]["quote"]
+    assert "Lavrov" in answers[1]["citations"][0]["quote"]
+    text = ARTICLE.read_text(encoding="utf-8")
+    for c in answers[0]["citations"] + answers[1]["citations"]:
+        assert text[c["start"] : c["end"]] == c["quote"]
+
+
 def test_a_folder_of_other_files_is_never_replaced_by_an_index(tmp_path):
     """``--index-dir`` pointed at a folder of the user's own files: refused, every file kept."""
     notes = tmp_path / "notes"

@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="candidates the cross-encoder reads again; 0 ranks with the linear model "
                           "alone (default: %(default)s)")  # fmt: skip
 
+    chat = sub.add_parser("chat", help="ask one question a line, each read in the light of the earlier ones")
+    chat.add_argument("--index-dir", default=DEFAULT_INDEX, help="the index to ask (default: index/)")
+    chat.add_argument("--json", action="store_true", help="print each answer as one line of JSON")
+
     sub.add_parser("eval", help="measure quality on benchmark data (see: citeqa eval --help)", add_help=False)
     return parser
 
@@ -62,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "index":
             return _index(args)
+        if args.command == "chat":
+            return _chat(args)
         return _ask(args)
     except CiteqaError as e:
         print(f"citeqa: error: {e}", file=sys.stderr)
@@ -89,19 +95,50 @@ def _ask(args) -> int:
     from .assistant import Assistant
 
     assistant = Assistant.load(args.index_dir, rerank_candidates=args.rerank_candidates)
-    answer = assistant.ask(args.question)
-    if args.json:
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-        return 0
+    _show(assistant, assistant.ask(args.question), args.json)
+    return 0
+
+
+def _chat(args) -> int:
+    """Questions from standard input, a line each; follow-ups see the earlier turns."""
+    from .assistant import Assistant
+
+    assistant = Assistant.load(args.index_dir)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the documents, one question a line; Ctrl-D ends.", file=sys.stderr)
+    history: list[dict] = []
+    while True:
+        try:
+            question = input("? " if interactive else "")
+        except EOFError:
+            return 0
+        if not question.strip():
+            continue
+        try:
+            answer = assistant.ask(question, history=history)
+        except CiteqaError as e:  # this question only: the chat goes on
+            print(f"citeqa: error: {e}", file=sys.stderr)
+            continue
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        _show(assistant, answer, args.json, indent=None)
+        if not args.json:
+            print()
+        sys.stdout.flush()
+
+
+def _show(assistant, answer, as_json: bool, indent: int | None = 2) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=indent))
+        return
     if answer.abstained:
         print(answer.text)
-        return 0
+        return
     for c in answer.citations:
         print(f"“{c.quote}” [{c.number}]\n")
     for c in answer.citations:
         para = assistant.paragraph(c.doc_id, c.start).number
         print(f"[{c.number}] {c.doc_id}, paragraph {para}, characters {c.start}–{c.end}")
-    return 0
 
 
 if __name__ == "__main__":
