@@ -1,9 +1,10 @@
 """citeqa's chat: a thin Gradio layer over citeqa.Assistant (every answer comes from it).
 
     python app.py [--host 127.0.0.1] [--port 7860] [--username U --password P] [--index-dir index/]
+                  [--keep-uploads 32]
 
 Each option can also come from CITEQA_HOST, CITEQA_PORT, CITEQA_USERNAME, CITEQA_PASSWORD,
-CITEQA_INDEX_DIR. A missing, stale or damaged index is rebuilt; when it cannot be written
+CITEQA_INDEX_DIR, CITEQA_KEEP_UPLOADS. A missing, stale or damaged index is rebuilt; when it cannot be written
 (read-only folder, full disk) the app says so and answers from an index kept in memory.
 """
 
@@ -292,14 +293,14 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
 def main() -> None:
     parser = argparse.ArgumentParser(description="citeqa's chat UI")
     parser.add_argument("--host", default=os.environ.get("CITEQA_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CITEQA_PORT", "7860")))
+    parser.add_argument("--port", type=int, default=os.environ.get("CITEQA_PORT", "7860"))
     parser.add_argument("--username", default=os.environ.get("CITEQA_USERNAME"))
     parser.add_argument("--password", default=os.environ.get("CITEQA_PASSWORD"))
     parser.add_argument("--index-dir", default=os.environ.get("CITEQA_INDEX_DIR", str(INDEX)))
     parser.add_argument(
         "--keep-uploads",
         type=int,
-        default=int(os.environ.get("CITEQA_KEEP_UPLOADS", KEEP_UPLOADS)),
+        default=os.environ.get("CITEQA_KEEP_UPLOADS", str(KEEP_UPLOADS)),  # type= converts it
         help="uploaded collections kept in memory; the least recently used is dropped",
     )
     args = parser.parse_args()

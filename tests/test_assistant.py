@@ -1,5 +1,6 @@
 import json
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from conftest import ARTICLE, EVAL_SET, assert_citations_exact
 from citeqa import Assistant, DocumentError, QuestionError, StaleIndexError
 from citeqa.errors import IndexNotFoundError
 from citeqa.followup import spell_out_one
+from citeqa.settings import Settings
 
 
 def test_answers_quote_the_article_exactly(assistant):
@@ -142,6 +144,7 @@ def test_unknown_option_is_refused():
     [
         {"quote_ratio": "0.5"},
         {"quote_ratio": float("nan")},
+        {"quote_ratio": True},
         {"abstain_threshold": True},
         {"max_quotes": True},
         {"max_quotes": 2.0},
@@ -154,6 +157,14 @@ def test_an_option_of_the_wrong_type_is_a_value_error(option):
     (name,) = option
     with pytest.raises(ValueError, match=name):
         Assistant.from_texts({"a": "Text."}, **option)
+
+
+def test_numbers_of_other_types_are_taken_as_plain_ones():
+    import numpy as np
+
+    settings = Settings(quote_ratio=np.float32(0.5), max_quotes=np.int64(2), abstain_threshold=Fraction(1, 4))
+    assert (settings.quote_ratio, settings.max_quotes, settings.abstain_threshold) == (0.5, 2, 0.25)
+    assert type(settings.max_quotes) is int and json.dumps(settings.to_dict())
 
 
 def test_from_paths_reuses_rebuilds_and_load_reports_staleness(encoder, tmp_path):
@@ -196,6 +207,37 @@ def test_a_changed_source_is_found_from_any_working_folder(encoder, tmp_path, mo
     moved = shutil.move(project, tmp_path / "moved")
     with pytest.raises(StaleIndexError, match="article.txt has changed"):
         Assistant.load(Path(moved) / "index", encoder=encoder)
+
+
+def test_symlinks_are_followed_where_they_point_now(encoder, tmp_path):
+    """A symlinked source is checked through the link; a symlinked index folder stays a link."""
+    (tmp_path / "v1.txt").write_text("Paris is the capital of France.", encoding="utf-8")
+    (tmp_path / "v2.txt").write_text("Rome is the capital of Italy.", encoding="utf-8")
+    (tmp_path / "current.txt").symlink_to("v1.txt")
+    (tmp_path / "deep" / "real").mkdir(parents=True)
+    (tmp_path / "index").symlink_to(tmp_path / "deep" / "real")
+    Assistant.from_paths([tmp_path / "current.txt"], tmp_path / "index", encoder=encoder)
+    assert (tmp_path / "index").is_symlink() and (tmp_path / "deep" / "real" / "manifest.json").exists()
+    Assistant.load(tmp_path / "index", encoder=encoder)  # up to date
+    (tmp_path / "current.txt").unlink()
+    (tmp_path / "current.txt").symlink_to("v2.txt")
+    with pytest.raises(StaleIndexError, match="current.txt has changed"):
+        Assistant.load(tmp_path / "index", encoder=encoder)
+
+
+def test_an_index_from_before_relative_sources_is_still_checked(encoder, tmp_path, monkeypatch):
+    """Manifests without "sources_relative_to" hold paths relative to where they were built."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ARTICLE, "article.txt")
+    Assistant.from_paths(["article.txt"], "index", encoder=encoder)
+    path = tmp_path / "index" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["sources_relative_to"]
+    manifest["documents"]["article.txt"]["source"] = "article.txt"
+    path.write_text(json.dumps(manifest))
+    Path("article.txt").write_text("Something else entirely.", encoding="utf-8")
+    with pytest.raises(StaleIndexError, match="article.txt has changed"):
+        Assistant.load("index", encoder=encoder)
 
 
 def test_a_bad_file_leaves_the_index_untouched(encoder, tmp_path):

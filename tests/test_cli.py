@@ -79,6 +79,24 @@ def test_a_folder_of_other_files_is_never_replaced_by_an_index(tmp_path):
     assert (notes / "todo.txt").read_text(encoding="utf-8") == "buy milk"
     assert [p.name for p in tmp_path.iterdir()] == ["notes"]  # no temporary folder left
 
+    (tmp_path / "notes.txt").write_text("a file, not a folder", encoding="utf-8")
+    done = citeqa("index", "--index-dir", "notes.txt", str(ARTICLE), cwd=tmp_path)
+    assert done.returncode == 1 and "notes.txt is a file, not a folder" in done.stderr
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "a file, not a folder"
+
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / ".DS_Store").write_bytes(b"\0")  # a file manager's, not the user's
+    done = citeqa("index", str(ARTICLE), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_working_folder_itself_can_be_the_index(tmp_path):
+    here = tmp_path / "here"
+    here.mkdir()
+    assert citeqa("index", "--index-dir", ".", str(ARTICLE), cwd=here).returncode == 0
+    asked = citeqa("ask", "--index-dir", "./", "Who did Putin invite to Moscow?", cwd=here)
+    assert asked.returncode == 0 and "foreign ministers" in asked.stdout, asked.stderr
+
 
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     """``citeqa ask --json ... | head``: the pipe closes before the answer is written."""

@@ -29,10 +29,13 @@ def test_html_keeps_main_text_and_drops_scripts(tmp_path):
     [
         "<html><head><title>T</title><meta charset=utf-8><body><p>The dam holds 40 tonnes.</p></body>",
         "<html><head><title>T</title><p>The dam holds 40 tonnes.</p>",  # no </head>, no <body>
+        "<head><title>T</title>The dam holds 40 tonnes.",  # text straight after the head's title
+        "<head><template><div>tpl</div></template><noscript><iframe src=x></iframe></noscript>"
+        "<title>T</title></head><body><p>The dam holds 40 tonnes.</p>",
         "<html><body><form id=aspnetForm><input name=v><div><p>The dam holds 40 tonnes.</p></div>"
         "<textarea>draft</textarea><select><option>menu</select></form></body></html>",
     ],
-    ids=["head-not-closed", "head-and-body-omitted", "aspnet-form"],
+    ids=["head-not-closed", "head-and-body-omitted", "text-in-head", "template-in-head", "aspnet-form"],
 )
 def test_html_pages_that_leave_tags_out_keep_their_text(page):
     assert html_to_text(page) == "The dam holds 40 tonnes.\n"

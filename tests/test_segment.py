@@ -41,3 +41,10 @@ def test_a_long_paragraph_is_split_as_it_would_be_whole():
     sentences = split_sentences(long)
     assert [s.text for s in sentences] == one * 300
     assert all(long.text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_a_quotation_across_a_window_edge_stays_whole():
+    filler = "The river rose all week. " * 198  # 4,950 characters: the 5,000th is in the quotation
+    said = 'He said, "We left at dawn. The water was rising. We waited for hours." Then he left.'
+    got = [s.text for s in split_sentences(Document("d", filler + said))]
+    assert got[-2:] == [s.text for s in split_sentences(Document("d", said))]

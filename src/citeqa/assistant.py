@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -135,14 +136,15 @@ class Assistant:
         index = store.load(index_dir, encoder)
         reasons = store.stale_reasons(index.manifest, None, settings)
         for _doc_id, info in index.manifest["documents"].items():
-            source = Path(index_dir) / (info.get("source") or "")  # relative to the index
+            base = Path(index_dir) if index.manifest.get("sources_relative_to") == "index" else Path()
+            source = base / (info.get("source") or "")  # older indexes: relative to where they were built
             if info.get("source") and source.is_file():
                 try:
                     changed = load_path(source).sha256 != info["sha256"]
                 except DocumentError:
                     changed = True
                 if changed:
-                    reasons.append(f"{source} has changed since it was indexed")
+                    reasons.append(f"{os.path.normpath(source)} has changed since it was indexed")
         if reasons:
             raise StaleIndexError(f"{index_dir} is stale: {'; '.join(reasons)}; {store.REBUILD_HINT}")
         return cls(index, settings, encoder)

@@ -15,6 +15,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -38,6 +39,7 @@ APPROXIMATE_FROM = 200_000
 HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 FORMAT_VERSION = 1
+_JUNK = re.compile(r"(?i)^(\.DS_Store|\._.*|Thumbs\.db|desktop\.ini)$")
 _INDEX_FILES = {
     "manifest.json",
     "documents.jsonl",
@@ -242,7 +244,11 @@ def save(index: Index, directory: str | Path) -> None:
     """Write ``index`` to ``directory`` atomically: readers see the old index or the new one."""
     import faiss
 
-    directory = Path(directory)
+    directory = Path(os.path.realpath(directory))  # a symlinked folder: write where it points
+    if directory.exists() and not directory.is_dir():
+        raise IndexWriteError(
+            f"{directory} is a file, not a folder; choose a folder (citeqa index --index-dir DIR)"
+        )
     foreign = _foreign_files(directory)
     if foreign:
         raise IndexWriteError(
@@ -281,24 +287,28 @@ def save(index: Index, directory: str | Path) -> None:
 
 def _sources_relative_to(manifest: dict, directory: Path) -> dict:
     """``manifest`` with each source file's path relative to the index folder, so that the
-    staleness check finds it from any working folder and after the two move together."""
+    staleness check finds it from any working folder and after the two move together. A
+    symlinked source stays the link (its folder is resolved, not the file)."""
     documents = {}
     for doc_id, info in manifest["documents"].items():
         if info.get("source"):
+            source = Path(info["source"])
+            source = source.parent.resolve() / source.name
             try:
-                source = os.path.relpath(Path(info["source"]).resolve(), directory.resolve())
-                info = {**info, "source": Path(source).as_posix()}
+                info = {**info, "source": Path(os.path.relpath(source, directory)).as_posix()}
             except ValueError:  # another drive (Windows): keep it absolute
-                info = {**info, "source": str(Path(info["source"]).resolve())}
+                info = {**info, "source": str(source)}
         documents[doc_id] = info
-    return {**manifest, "documents": documents}
+    return {**manifest, "documents": documents, "sources_relative_to": "index"}
 
 
 def _foreign_files(directory: Path) -> list[str]:
-    """Up to three names in ``directory`` that citeqa did not write (saving would delete them)."""
+    """Up to three names in ``directory`` that citeqa did not write (saving would delete them);
+    files a file manager leaves behind (.DS_Store, Thumbs.db) do not count."""
     if not directory.is_dir():
         return []
-    return sorted(p.name for p in directory.iterdir() if p.name not in _INDEX_FILES)[:3]
+    names = [p.name for p in directory.iterdir() if p.name not in _INDEX_FILES]
+    return sorted(n for n in names if not _JUNK.match(n))[:3]
 
 
 def _remove_abandoned(directory: Path) -> None:
@@ -360,9 +370,10 @@ def read_manifest(directory: str | Path) -> dict:
         CorruptIndexError: the manifest is unreadable or from a newer citeqa.
     """
     directory = Path(directory)
-    backup = directory.with_name(f".{directory.name}.old")
-    if not directory.exists() and (backup / "manifest.json").exists():
-        os.rename(backup, directory)  # an interrupted _swap_in: the old index comes back
+    real = Path(os.path.realpath(directory))  # as save() names it
+    backup = real.with_name(f".{real.name}.old")
+    if not real.exists() and (backup / "manifest.json").exists():
+        os.rename(backup, real)  # an interrupted _swap_in: the old index comes back
     path = directory / "manifest.json"
     if not path.exists():
         if directory.is_dir() and any(directory.iterdir()):

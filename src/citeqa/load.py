@@ -118,16 +118,19 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping: list[str] = []  # the open elements whose text is dropped
+        self.in_title = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "body" or ("head" in self.skipping and tag not in _HEAD_ONLY):
+        if tag == "body" or (self.skipping[-1:] == ["head"] and tag not in _HEAD_ONLY):
             self._close("head")  # an omitted </head>, as browsers read it
+        self.in_title = self.in_title or tag == "title"
         if tag in _SKIP:
             self.skipping.append(tag)
         elif tag in _BLOCK:
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
+        self.in_title = self.in_title and tag != "title"
         if tag in _SKIP:
             self._close(tag)
         elif tag in _BLOCK:
@@ -139,6 +142,8 @@ class _TextExtractor(HTMLParser):
             del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag) :]
 
     def handle_data(self, data: str) -> None:
+        if self.skipping[-1:] == ["head"] and data.strip() and not self.in_title:
+            self._close("head")  # text straight in <head> starts the body
         if not self.skipping:
             self.parts.append(data)
 

@@ -10,9 +10,9 @@ from .clean import paragraphs
 from .load import Document
 
 MAX_SENTENCE_CHARS = 400
-# Longer paragraphs go to pysbd a window at a time; each window's last sentence, perhaps cut
-# short, is split again with the next window.
-WINDOW_CHARS = 5_000
+# Longer paragraphs go to pysbd a window at a time; the sentences in a window's last
+# WINDOW_MARGIN characters are split again with the next window.
+WINDOW_CHARS, WINDOW_MARGIN = 5_000, 1_000
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,12 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     while end - start > WINDOW_CHARS:
         pieces = _pysbd_spans(text, start, start + WINDOW_CHARS)
-        if len(pieces) > 1:  # the last piece may run past the window: split it again with what follows
-            spans += pieces[:-1]
-            start = pieces[-1][0]
+        # Pieces near the window's end may be cut short, or split inside a quotation that goes on
+        # past it: those are split again with what follows.
+        done = [p for p in pieces[:-1] if p[1] <= start + WINDOW_CHARS - WINDOW_MARGIN] or pieces[:-1]
+        if done:
+            spans += done
+            start = pieces[len(done)][0]
         else:  # one sentence longer than the window: cut at white space (_cap_length cuts it anyway)
             gaps = list(re.finditer(r"\s+", text[start : start + WINDOW_CHARS]))
             cut = start + (gaps[-1].end() if gaps else WINDOW_CHARS)

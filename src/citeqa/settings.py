@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -58,6 +59,9 @@ class Settings:
     abstain_threshold: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("chunk_sentences", "chunk_overlap", "chunk_chars", "max_sentence_chars", "top_chunks",
+                     "max_quotes", "rerank_candidates", "quote_ratio", "abstain_threshold"):  # fmt: skip
+            _as_plain_number(self, name)  # numpy scalars and the like become int or float
         for name in ("chunk_sentences", "chunk_chars", "max_sentence_chars", "top_chunks", "max_quotes"):
             if not _whole(getattr(self, name)) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1")
@@ -95,3 +99,13 @@ class Settings:
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_plain_number(settings: Settings, name: str) -> None:
+    """Store a number of another type (numpy's, Fraction) as int or float; a bool or a
+    string stays as it is, for the checks to refuse."""
+    value = getattr(settings, name)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return
+    plain = int(value) if isinstance(value, numbers.Integral) else float(value)
+    object.__setattr__(settings, name, plain)
