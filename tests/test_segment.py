@@ -1,3 +1,5 @@
+import unicodedata
+
 from citeqa.load import Document
 from citeqa.segment import split_sentences
 
@@ -48,3 +50,12 @@ def test_a_quotation_across_a_window_edge_stays_whole():
     said = 'He said, "We left at dawn. The water was rising. We waited for hours." Then he left.'
     got = [s.text for s in split_sentences(Document("d", filler + said))]
     assert got[-2:] == [s.text for s in split_sentences(Document("d", said))]
+
+
+def test_a_cut_without_white_space_keeps_accents_and_emoji_whole():
+    text = "e\u0301" * 150 + "👩\u200d👩\u200d👧" * 40  # é as e + combining accent; a family emoji
+    sentences = split_sentences(Document("d", text), max_chars=101)
+    assert "".join(s.text for s in sentences) == text
+    for s in sentences[:-1]:
+        following = text[s.end]
+        assert not unicodedata.combining(following) and following != "\u200d" and text[s.end - 1] != "\u200d"

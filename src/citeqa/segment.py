@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -97,7 +98,7 @@ def _cap_length(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     spans = []
     while end - start > max_chars:
         cut = max((m.start() for m in re.finditer(r"\s", text[start : start + max_chars])), default=0)
-        cut = cut or max_chars
+        cut = cut or _grapheme_start(text, start, max_chars)
         spans.append((start, start + cut))
         start += cut
         while start < end and text[start].isspace():
@@ -105,3 +106,11 @@ def _cap_length(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     if end > start:
         spans.append((start, end))
     return spans
+
+
+def _grapheme_start(text: str, start: int, cut: int) -> int:
+    """``cut``, moved back so as not to part a character from its combining marks or joiners."""
+    while cut > 1 and (unicodedata.combining(text[start + cut]) or text[start + cut] in "\u200d\ufe0f"
+                       or text[start + cut - 1] == "\u200d"):  # fmt: skip
+        cut -= 1
+    return cut
