@@ -164,7 +164,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
     def respond(question: str, messages: list, history: list, answers: list, key: str | None):
         question = (question or "").strip()
         if not question:
-            return "", messages, history, answers, gr.skip(), gr.skip()
+            return "", messages, history, answers, gr.skip(), gr.skip(), gr.skip()
         assistant = collections.default  # until the session's own is found
         try:
             assistant = collections.get(key)
@@ -178,7 +178,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             history = [*history, {"role": "user", "content": question},
                        {"role": "assistant", "content": answer.text}]  # fmt: skip
         answers = [*answers, record]
-        return "", messages, history, answers, *panel(assistant, record)
+        return "", messages, history, answers, None, *panel(assistant, record)  # the panel follows it
 
     def panel(assistant: Assistant, record: dict | None):
         numbers = [str(c["number"]) for c in record["citations"]] if record else []
@@ -267,7 +267,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             doc_text = gr.Textbox(default.document(ids[0]).text, lines=20, max_lines=40,
                                   interactive=False, show_label=False, elem_id="citeqa-document")  # fmt: skip
 
-        chat_outputs = [question, chat, history, answers, sources, picker]
+        chat_outputs = [question, chat, history, answers, selected, sources, picker]
         question.submit(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
         send.click(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
         picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)

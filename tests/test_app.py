@@ -81,6 +81,20 @@ def test_chat_follow_up_citations_and_screenshot(page):
     ask(page, "Who won the war?", "does not say")
 
 
+def test_the_sources_follow_a_new_answer_after_an_earlier_one_was_picked(page):
+    ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
+    ask(page, "How many people fled their homes?", "70,000")
+    sources = page.locator("#citeqa-sources")
+    page.locator("#citeqa-chat .message-row").nth(1).click()  # the first answer
+    shows = "text => document.querySelector('#citeqa-sources').innerText.includes(text)"
+    page.wait_for_function(shows, arg="foreign ministers")
+    page.locator("#citeqa-pick label").first.click()
+    page.wait_for_function("document.querySelectorAll('#citeqa-sources .citeqa-source').length == 1")
+    ask(page, "And who will receive the Armenian one?", "Sergei Lavrov")
+    page.wait_for_function(shows, arg="Sergei Lavrov")
+    assert "Sergei Lavrov" in sources.locator("mark").first.inner_text()
+
+
 def test_sessions_do_not_share_chats(page, browser, server):
     ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
     other = browser.new_context().new_page()
