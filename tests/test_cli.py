@@ -118,4 +118,5 @@ def test_the_shipped_index_is_current():
 
     assistant = Assistant.load(ROOT / "index")
     assert list(assistant.index.documents) == [ARTICLE.name]
+    assert assistant.index.manifest["sources_relative_to"] == "index"  # so its source is checked
     assert assistant.document(ARTICLE.name).text == ARTICLE.read_text(encoding="utf-8")
