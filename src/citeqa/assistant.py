@@ -135,8 +135,8 @@ class Assistant:
         encoder = encoder or default_encoder()
         index = store.load(index_dir, encoder)
         reasons = store.stale_reasons(index.manifest, None, settings)
-        for _doc_id, info in index.manifest["documents"].items():
-            base = Path(index_dir) if index.manifest.get("sources_relative_to") == "index" else Path()
+        base = Path(index_dir) if index.manifest.get("sources_relative_to") == "index" else Path()
+        for info in index.manifest["documents"].values():
             source = base / (info.get("source") or "")  # older indexes: relative to where they were built
             if info.get("source") and source.is_file():
                 try:

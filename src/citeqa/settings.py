@@ -59,9 +59,8 @@ class Settings:
     abstain_threshold: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("chunk_sentences", "chunk_overlap", "chunk_chars", "max_sentence_chars", "top_chunks",
-                     "max_quotes", "rerank_candidates", "quote_ratio", "abstain_threshold"):  # fmt: skip
-            _as_plain_number(self, name)  # numpy scalars and the like become int or float
+        for f in fields(self):
+            _as_plain_number(self, f.name)  # numpy scalars and the like become int or float
         for name in ("chunk_sentences", "chunk_chars", "max_sentence_chars", "top_chunks", "max_quotes"):
             if not _whole(getattr(self, name)) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1")
