@@ -42,6 +42,10 @@ class Answer:
     confidence: float = 0.0
     query: str = ""
 
+    def turn(self) -> list[dict]:
+        """This question and answer as chat messages, to add to the ``history`` of the next."""
+        return [{"role": "user", "content": self.question}, {"role": "assistant", "content": self.text}]
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["citations"] = [c.to_dict() for c in self.citations]

@@ -120,7 +120,7 @@ def _chat(args) -> int:
         except CiteqaError as e:  # this question only: the chat goes on
             print(f"citeqa: error: {e}", file=sys.stderr)
             continue
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        history += answer.turn()
         _show(assistant, answer, args.json, indent=None)
         if not args.json:
             print()

@@ -130,10 +130,7 @@ def run(assistant, article: Article) -> list[dict]:
         answer = assistant.ask(q.question, history=history)
         elapsed = time.perf_counter() - started
         if q.conversation:
-            histories[q.conversation] += [
-                {"role": "user", "content": q.question},
-                {"role": "assistant", "content": answer.text},
-            ]
+            histories[q.conversation] += answer.turn()
         quotes = [c.quote for c in answer.citations]
         valid = [assistant.document(c.doc_id).text[c.start : c.end] == c.quote for c in answer.citations]
         records.append(
