@@ -38,6 +38,8 @@ MAX_FILES = 10
 MAX_FILE_BYTES = 2 * 1024 * 1024
 PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints; /ask is
 KEEP_UPLOADS = 32  # uploaded collections kept in memory, least recently used dropped
+PLACEHOLDER = {False: "Ask a question about the article…", True: "Ask a question about your documents…"}
+SHOWN_CHARS = 300  # of a refused question, in the chat (the box keeps all of it)
 EXAMPLES = [
     "Who did Putin invite to Moscow?",
     "How many people fled their homes?",
@@ -129,6 +131,11 @@ def show_sources(assistant: Assistant, answer: dict | None, pick: str | None = N
     return "\n".join(blocks)
 
 
+def asking(assistant: Assistant) -> str:
+    names = ", ".join(f"**{escape_markdown(d)}**" for d in assistant.index.documents)
+    return f"Asking: {names}"
+
+
 def collection_status(assistant: Assistant, seconds: float | None = None) -> str:
     counts = assistant.index.manifest["counts"]
     names = ", ".join(escape_markdown(d) for d in assistant.index.documents)
@@ -169,16 +176,15 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         try:
             assistant = collections.get(key)
             answer = assistant.ask(question, history=history)
-            reply, record = show_message(answer), answer.to_dict()
-        except CiteqaError as e:
-            reply, record = f"⚠️ {escape_markdown(str(e))}", None
+        except CiteqaError as e:  # the question stays in the box, to be mended and asked again
+            shown = question if len(question) <= SHOWN_CHARS else question[:SHOWN_CHARS] + " …"
+            messages = [*messages, {"role": "user", "content": escape_markdown(shown)},
+                        {"role": "assistant", "content": f"⚠️ {escape_markdown(str(e))}"}]  # fmt: skip
+            return question, messages, history, [*answers, None], None, *panel(assistant, None)
         messages = [*messages, {"role": "user", "content": escape_markdown(question)},
-                    {"role": "assistant", "content": reply}]  # fmt: skip
-        if record is not None:
-            history = [*history, {"role": "user", "content": question},
-                       {"role": "assistant", "content": answer.text}]  # fmt: skip
-        answers = [*answers, record]
-        return "", messages, history, answers, None, *panel(assistant, record)  # the panel follows it
+                    {"role": "assistant", "content": show_message(answer)}]  # fmt: skip
+        record = answer.to_dict()
+        return "", messages, [*history, *answer.turn()], [*answers, record], None, *panel(assistant, record)
 
     def panel(assistant: Assistant, record: dict | None):
         numbers = [str(c["number"]) for c in record["citations"]] if record else []
@@ -212,18 +218,23 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             assistant = Assistant.from_texts({d.doc_id: d.text for d in read_uploads(files)},
                                              encoder=default.encoder)  # fmt: skip
         except (CiteqaError, ValueError, OSError) as e:
-            return gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 7
+            return gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 10
         key = collections.add(assistant)
-        status = collection_status(assistant, time.perf_counter() - started) + " Ask about them below."
-        return (key, status, *clear(), documents_update(assistant))
+        status = (
+            collection_status(assistant, time.perf_counter() - started) + " Ask about them on the Chat tab."
+        )
+        return (key, status, *clear(), *documents_update(assistant, uploaded=True))
 
     def use_article():
         return (None, "Back to the bundled article. " + collection_status(default),
-                *clear(), documents_update(default))  # fmt: skip
+                *clear(), *documents_update(default, uploaded=False))  # fmt: skip
 
-    def documents_update(assistant: Assistant):
+    def documents_update(assistant: Assistant, uploaded: bool):
+        """The document picker, the Chat tab's line saying what it asks, its placeholder and
+        whether the bundled article's example questions show."""
         ids = list(assistant.index.documents)
-        return gr.Dropdown(choices=ids, value=ids[0])
+        return (gr.Dropdown(choices=ids, value=ids[0]), asking(assistant),
+                gr.Textbox(placeholder=PLACEHOLDER[uploaded]), gr.Column(visible=not uploaded))  # fmt: skip
 
     def read_document(doc_id: str | None, key: str | None) -> str:
         try:
@@ -242,14 +253,16 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         with gr.Tab("Chat"):
             with gr.Row():
                 with gr.Column(scale=3):
+                    shown = gr.Markdown(asking(default), elem_id="citeqa-asking")
                     chat = gr.Chatbot(elem_id="citeqa-chat", height=480, buttons=["copy"],
                                       label="Chat", sanitize_html=True)  # fmt: skip
-                    question = gr.Textbox(placeholder="Ask a question about the article…",
+                    question = gr.Textbox(placeholder=PLACEHOLDER[False],
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
                         send = gr.Button("Ask", variant="primary", elem_id="citeqa-ask")
                         clear_button = gr.Button("Clear chat", elem_id="citeqa-clear")
-                    gr.Examples(EXAMPLES, inputs=question, label="Example questions")
+                    with gr.Column() as examples:
+                        gr.Examples(EXAMPLES, inputs=question, label="Example questions")
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     picker = gr.Radio(choices=[], label="Citation", visible=False, elem_id="citeqa-pick")
@@ -275,8 +288,9 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         reset = [chat, history, answers, selected, sources, picker]
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
-        use.click(use_uploads, files, [key, status, *reset, doc_pick], **PRIVATE)
-        back.click(use_article, None, [key, status, *reset, doc_pick], **PRIVATE)
+        switched = [key, status, *reset, doc_pick, shown, question, examples]
+        use.click(use_uploads, files, switched, **PRIVATE)
+        back.click(use_article, None, switched, **PRIVATE)
         doc_pick.change(read_document, [doc_pick, key], doc_text, **PRIVATE)
 
         def api_ask(question: str, history: list[dict] | None = None) -> dict:

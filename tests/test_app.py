@@ -95,6 +95,20 @@ def test_the_sources_follow_a_new_answer_after_an_earlier_one_was_picked(page):
     assert "Sergei Lavrov" in sources.locator("mark").first.inner_text()
 
 
+def test_a_refused_question_stays_in_the_box(page):
+    """Too long to ask: the chat says why, shows the question's start, and the box keeps all of
+    it to be shortened; nothing joins the history (the next answer is not a follow-up of it)."""
+    assert page.locator("#citeqa-asking").inner_text() == "Asking: nagorno-karabakh-ceasefire.txt"
+    question = "Who did Putin invite to Moscow? " + "Please tell me. " * 150  # 2,432 characters
+    ask(page, question, "at most 2,000")
+    box = page.locator("#citeqa-question textarea")
+    assert box.input_value() == question.strip()
+    shown = page.locator("#citeqa-chat .message-row").nth(0).inner_text()
+    assert shown.startswith("Who did Putin invite") and shown.rstrip().endswith("…") and len(shown) < 400
+    ask(page, "How many people fled their homes?", "70,000")
+    assert box.input_value() == ""
+
+
 def test_sessions_do_not_share_chats(page, browser, server):
     ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
     other = browser.new_context().new_page()
@@ -131,6 +145,9 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     assert "Indexed 2 document(s) (lighthouse.txt, notes.md)" in status and "sentences" in status
 
     page.get_by_role("tab", name="Chat").click()
+    assert page.locator("#citeqa-asking").inner_text() == "Asking: lighthouse.txt, notes.md"
+    assert "your documents" in page.locator("#citeqa-question textarea").get_attribute("placeholder")
+    assert not page.get_by_text("Example questions").is_visible()  # they are about the article
     ask(page, "How tall is the lighthouse?", "35 metres")
     ask(page, "What did the keeper write in the log every night?", "onerror")
     shown = page.locator("#citeqa-sources").inner_text()
@@ -141,6 +158,13 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     assert "<script>window.__pwned=2</script>" in rows.last.inner_text()
     assert page.evaluate("window.__pwned") is None
     assert {p.name: p.read_bytes() for p in (ROOT / "index").iterdir()} == bundled
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#citeqa-back").click()
+    page.get_by_role("tab", name="Chat").click()
+    page.wait_for_function("document.querySelector('#citeqa-asking').innerText.includes('nagorno')")
+    assert "the article" in page.locator("#citeqa-question textarea").get_attribute("placeholder")
+    assert page.get_by_text("Example questions").is_visible()
 
 
 def upload(page, path: Path) -> None:
