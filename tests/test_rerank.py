@@ -110,21 +110,31 @@ def test_the_span_score_is_the_best_short_span_over_no_answer():
     """Bert.read's masked, banded maximum, against a plain loop over the token pairs."""
     import torch
 
-    from citeqa.bert import MAX_ANSWER_TOKENS, SPAN_FLOOR, Model
+    from citeqa.bert import MAX_ANSWER_TOKENS, SPAN_FLOOR, Model, with_context
     from citeqa.rerank import MAX_TOKENS
 
     model = Model(RERANKER, MAX_TOKENS)
     question, sentences = "Who will host the Armenian minister?", [LAVROV, JOURNALISTS, "Short."]
-    _, spans = model.read_pairs(question, sentences)
-    ids, types, mask = model._batch([(question, s) for s in sentences])
-    with torch.inference_mode():
-        start, end = model.network.span(model.network(ids, types, mask)).unbind(-1)
-    for k, sentence in enumerate(sentences):
-        inside = [t for t in range(ids.shape[1]) if types[k, t] and mask[k, t] and ids[k, t] != model.sep]
-        best = max(float(start[k, i] + end[k, j])
-                   for i in inside for j in inside if 0 <= j - i < MAX_ANSWER_TOKENS)  # fmt: skip
-        assert abs(spans[k] - max(best - float(start[k, 0] + end[k, 0]), -SPAN_FLOOR)) < 1e-4, sentence
+    contexts = ["", LAVROV, "Lavrov will host him. " * 30]  # none; an answer; one truncated away
+    for given in (None, contexts):
+        _, spans = model.read_pairs(question, sentences, given)
+        seconds = (
+            sentences
+            if given is None
+            else [with_context(s, c) for s, c in zip(sentences, given, strict=True)]
+        )
+        ids, types, mask = model._batch([(question, s) for s in seconds])
+        with torch.inference_mode():
+            start, end = model.network.span(model.network(ids, types, mask)).unbind(-1)
+        for k, sentence in enumerate(sentences):
+            # the sentence's tokens: from the second text's start to its first [SEP], never the context
+            second = [t for t in range(ids.shape[1]) if types[k, t] and mask[k, t]]
+            inside = second[: [ids[k, t] for t in second].index(model.sep)]
+            best = max(float(start[k, i] + end[k, j])
+                       for i in inside for j in inside if 0 <= j - i < MAX_ANSWER_TOKENS)  # fmt: skip
+            assert abs(spans[k] - max(best - float(start[k, 0] + end[k, 0]), -SPAN_FLOOR)) < 1e-4, sentence
     assert model.read_pairs(question, [""])[1][0] == -SPAN_FLOOR  # no token to point at
+    assert model.read_pairs(question, [""], [LAVROV])[1][0] == -SPAN_FLOOR  # nor in the context
 
 
 def test_the_answerability_features_read_each_score_where_it_belongs(assistant):

@@ -1,7 +1,7 @@
 import unicodedata
 
 from citeqa.load import Document
-from citeqa.segment import split_sentences
+from citeqa.segment import contexts, split_sentences
 
 
 def test_article_sentences_map_back_to_the_raw_text(article_text):
@@ -59,3 +59,24 @@ def test_a_cut_without_white_space_keeps_accents_and_emoji_whole():
     for s in sentences[:-1]:
         following = text[s.end]
         assert not unicodedata.combining(following) and following != "\u200d" and text[s.end - 1] != "\u200d"
+
+
+def test_each_sentence_is_read_after_the_one_before_it():
+    text = (
+        "Shelling hit the cathedral. Azerbaijan has denied the attack.\n\n"
+        "Photo: the cathedral after the shelling (AFP)\n\nTwo journalists were hurt.\n\n"
+        + "Long " * 60
+        + "end."
+    )
+    sentences = split_sentences(Document("a", text)) + split_sentences(Document("b", "Other. Document."))
+    got = dict(zip([s.text for s in sentences], contexts(sentences, max_chars=50), strict=True))
+    assert got["Shelling hit the cathedral."] == ""  # a document's first sentence
+    assert got["Azerbaijan has denied the attack."] == "Shelling hit the cathedral."
+    assert [s.kind for s in sentences][2] == "caption"
+    assert got["Photo: the cathedral after the shelling (AFP)"] == "Azerbaijan has denied the attack."
+    assert got["Two journalists were hurt."] == "Azerbaijan has denied the attack."  # captions passed over
+    assert got["Long " * 59 + "Long end."] == "Two journalists were hurt."
+    assert got["Other."] == ""  # nothing carries over from another document
+    assert got["Document."] == "Other."
+    cut = contexts([*sentences[:5], sentences[4]], max_chars=50)[-1]
+    assert cut == "Long " * 9 + "Long" and len(cut) <= 50  # cut at white space

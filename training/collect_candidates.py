@@ -23,6 +23,8 @@ import numpy as np
 from common import SEED, SHARED, log, question_rows
 
 from citeqa.eval import load_squad, reddit_articles
+from citeqa.load import Document
+from citeqa.segment import contexts, split_sentences
 
 CACHE = Path(__file__).parent / "cache"
 TOP = 20
@@ -48,13 +50,37 @@ def articles_of(name: str, limit: int | None, rng: np.random.Generator):
         yield articles[i]
 
 
+def add_contexts(part: str) -> None:
+    """Give the cached candidates of ``part`` their contexts (the sentence before each, as
+    ``Assistant.contexts`` has them) without embedding anything again: for caches written
+    before the candidates carried them."""
+    path = CACHE / f"candidates-{part}.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    wanted = {r["article"] for r in rows}
+    before: dict[tuple[str, str], str] = {}
+    rng = np.random.default_rng(SEED)  # as main() draws the articles
+    for name, limit in PARTS[part]:
+        for article in articles_of(name, limit, rng):
+            if article.title in wanted:
+                found = split_sentences(Document(article.title, article.text))
+                for s, c in zip(found, contexts(found), strict=True):
+                    before.setdefault((article.title, s.text), c)
+    for r in rows:
+        r["contexts"] = [before[r["article"], s] for s in r["sentences"]]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    log(f"added contexts to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("parts", nargs="*", default=list(PARTS))
+    parser.add_argument("--add-contexts", action="store_true", help="only add contexts to cached candidates")
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     started = time.time()
-    for part in args.parts:
+    for part in args.parts if args.add_contexts else ():
+        add_contexts(part)
+    for part in () if args.add_contexts else args.parts:
         rng = np.random.default_rng(SEED)
         rows = []
         for name, limit in PARTS[part]:
@@ -63,12 +89,14 @@ def main() -> None:
                     order = np.argsort(-scores, kind="stable")[:TOP]
                     sentences = assistant.index.sentences
                     ids = signals.candidates[order]
+                    contexts = assistant.contexts
                     rows.append(
                         {
                             "article": article.title,
                             "question": q.question,
                             "answerable": bool(q.answers),
                             "sentences": [sentences[s].text for s in ids],
+                            "contexts": [contexts[s] for s in ids],
                             "labels": [bool(v) for v in y[order]],
                             "scores": [round(float(v), 4) for v in scores[order]],
                             "positives": int(y.sum()),

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import index as store
-from . import rerank
+from . import rerank, segment
 from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
@@ -63,6 +63,11 @@ class Assistant:
     @cached_property
     def reranker(self) -> Reranker:
         return rerank.shipped()
+
+    @cached_property
+    def contexts(self) -> list[str]:
+        """The sentence before each sentence, which the cross-encoder reads with it."""
+        return segment.contexts(self.index.sentences)
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -229,8 +234,10 @@ class Assistant:
         if not self.settings.rerank_candidates:
             return signals, X, scores, None
         keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
-        texts = [self.index.sentences[s].text for s in signals.candidates[keep]]
-        reading = self.reranker.read(query.question, texts)
+        ids = signals.candidates[keep]
+        texts = [self.index.sentences[s].text for s in ids]
+        contexts = [self.contexts[s] for s in ids] if self.reranker.reads_context else None
+        reading = self.reranker.read(query.question, texts, contexts)
         weight = self.reranker.info["combine"]
         combined = (weight["linear"] * scores[keep] + weight["cross_encoder"] * reading.logits
                     + weight.get("span", 0.0) * reading.spans)  # fmt: skip

@@ -100,13 +100,28 @@ class Bert(nn.Module):
             return logits, None
         start, end = self.span(x).unbind(-1)
         null = start[:, 0] + end[:, 0]
-        inside = ((types == 1) & mask.bool() & (ids != sep))[:, :, None]
+        inside = answer_tokens(ids, types, mask, sep)[:, :, None]
         n = ids.shape[1]
         band = torch.ones(n, n, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)  # start <= end, short
         possible = band & inside & inside.transpose(1, 2)
         pairs = (start[:, :, None] + end[:, None, :]).masked_fill(~possible, -1e4)
         # a sentence with no tokens left would score -1e4; keep it within what training produced
         return logits, (pairs.flatten(1).max(dim=1).values - null).clamp(min=-SPAN_FLOOR)
+
+
+CONTEXT_SEP = " [SEP] "
+
+
+def with_context(sentence: str, context: str) -> str:
+    """The second text of a pair: the sentence, then the context it is read with, if any."""
+    return f"{sentence}{CONTEXT_SEP}{context}" if context else sentence
+
+
+def answer_tokens(ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor, sep: int) -> torch.Tensor:
+    """Which tokens may hold an answer: the second text's, up to its first [SEP] (after it comes
+    the context the sentence was read with, see ``Model.read_pairs``)."""
+    second = (types == 1) & mask.bool()
+    return second & ((second & (ids == sep)).cumsum(1) == 0)
 
 
 class Model:
@@ -158,9 +173,14 @@ class Model:
         means = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         return F.normalize(means, p=2, dim=1).numpy().astype(np.float32)
 
-    def read_pairs(self, first: str, seconds: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    def read_pairs(
+        self, first: str, seconds: list[str], contexts: list[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """For (first, second) of each second: the classifier's logit and, with a span head, the
-        best answer span's score over no answer (Bert.read)."""
+        best answer span's score over no answer (Bert.read). A second's context, when given and
+        not empty, follows it after a [SEP]: truncation cuts it first, and no answer lies in it."""
+        if contexts is not None:
+            seconds = [with_context(s, c) for s, c in zip(seconds, contexts, strict=True)]
         ids, types, mask = self._batch([(first, s) for s in seconds])
         with torch.inference_mode():
             logits, spans = self.network.read(ids, types, mask, self.sep)

@@ -64,11 +64,18 @@ class Reranker:
                 self._loaded.quantize()
             return self._loaded
 
-    def read(self, question: str, sentences: list[str]) -> Reading:
-        """The logit and span score of each sentence, read with ``question`` (one network pass)."""
+    @property
+    def reads_context(self) -> bool:
+        """Whether the model was trained to read each sentence with the one before it."""
+        return bool(self.info.get("context"))
+
+    def read(self, question: str, sentences: list[str], contexts: list[str] | None = None) -> Reading:
+        """The logit and span score of each sentence, read with ``question`` (one network pass)
+        and, if the model reads context, with its ``contexts`` (segment.contexts)."""
         if not sentences:
             return Reading(np.zeros(0), np.zeros(0))
-        logits, spans = self._model().read_pairs(question, sentences)
+        contexts = contexts if self.reads_context else None
+        logits, spans = self._model().read_pairs(question, sentences, contexts)
         return Reading(logits, np.zeros_like(logits) if spans is None else spans)
 
     def scores(self, question: str, sentences: list[str]) -> np.ndarray:

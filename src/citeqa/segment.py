@@ -54,6 +54,24 @@ def split_sentences(doc: Document, max_chars: int = MAX_SENTENCE_CHARS) -> list[
     return found
 
 
+def contexts(sentences: list[Sentence], max_chars: int = 200) -> list[str]:
+    """What a reader has just read before each sentence, to resolve its pronouns and short
+    references ("Azerbaijan has denied the attack"): the previous sentence of the same document,
+    captions passed over unless the sentence is one, cut to about ``max_chars`` at white space;
+    "" for a document's first sentence."""
+    out, last, last_body = [], {}, {}
+    for s in sentences:
+        text = (last if s.kind == "caption" else last_body).get(s.doc_id, "")
+        if len(text) > max_chars:
+            cut = text.rfind(" ", 0, max_chars)
+            text = text[: cut if cut > 0 else max_chars]
+        out.append(text)
+        last[s.doc_id] = s.text
+        if s.kind != "caption":
+            last_body[s.doc_id] = s.text
+    return out
+
+
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]``, a window of a few thousand characters at a
     time: pysbd's time grows with the square of the length it is given."""
