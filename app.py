@@ -52,17 +52,40 @@ CSS = """
 .citeqa-source p { white-space: pre-wrap; margin: 0; }
 .citeqa-source mark { background: #ffe58a; color: #000; padding: 0 0.1em; }
 #citeqa-chat code { cursor: pointer; }
+#citeqa-jump { display: none; }
 """
-# Clicking a citation marker (rendered as inline code "[n]") in the chat picks it in the panel.
+# A citation marker (rendered as inline code "[n]") in the chat is a button: clicked, or Enter on
+# it, it shows that source of its answer. It tells the server through a hidden box, "turn:n:t",
+# and stops the click there, so the chat's own select (which shows all of that answer's sources)
+# does not race it.
 JS = """
 () => {
-  document.addEventListener('click', (e) => {
-    const code = e.target.closest('#citeqa-chat code');
-    const m = code && code.textContent.trim().match(/^\\[(\\d+)\\]$/);
-    if (!m) return;
-    const box = document.querySelector('#citeqa-pick input[value="' + m[1] + '"]');
-    if (box) box.click();
-  });
+  const marker = (el) => {
+    const code = el && el.closest && el.closest('#citeqa-chat code');
+    return code && /^\\[\\d+\\]$/.test(code.textContent.trim()) ? code : null;
+  };
+  const show = (e, code) => {
+    e.stopPropagation();
+    e.preventDefault();
+    const rows = [...document.querySelectorAll('#citeqa-chat .message-row')];
+    const turn = Math.floor(rows.indexOf(code.closest('.message-row')) / 2);
+    const box = document.querySelector('#citeqa-jump textarea');
+    box.value = turn + ':' + code.textContent.trim().slice(1, -1) + ':' + Date.now();
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  document.addEventListener('click', (e) => { const c = marker(e.target); if (c) show(e, c); }, true);
+  document.addEventListener('keydown', (e) => {
+    const c = marker(e.target);
+    if (c && (e.key === 'Enter' || e.key === ' ')) show(e, c);
+  }, true);
+  new MutationObserver(() => {
+    for (const code of document.querySelectorAll('#citeqa-chat code:not([tabindex])')) {
+      if (!marker(code)) continue;
+      code.tabIndex = 0;
+      code.setAttribute('role', 'button');
+      code.setAttribute('aria-label', 'Show source ' + code.textContent.trim());
+    }
+  }).observe(document.body, {childList: true, subtree: true});
 }
 """
 
@@ -186,10 +209,11 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         record = answer.to_dict()
         return "", messages, [*history, *answer.turn()], [*answers, record], None, *panel(assistant, record)
 
-    def panel(assistant: Assistant, record: dict | None):
+    def panel(assistant: Assistant, record: dict | None, number: str | None = None):
         numbers = [str(c["number"]) for c in record["citations"]] if record else []
-        return (show_sources(assistant, record),
-                gr.Radio(choices=numbers, value=None, visible=bool(numbers)))  # fmt: skip
+        number = number if number in numbers else None
+        return (show_sources(assistant, record, number),
+                gr.Radio(choices=numbers, value=number, visible=bool(numbers)))  # fmt: skip
 
     def pick(number: str | None, answers: list, selected: int | None, key: str | None):
         try:
@@ -203,9 +227,18 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         return answers[-1] if answers else None
 
     def select(evt: gr.SelectData, answers: list, key: str | None):
-        turn = evt.index // 2 if isinstance(evt.index, int) else evt.index[0] // 2
+        return show_turn(evt.index // 2 if isinstance(evt.index, int) else evt.index[0] // 2, answers, key)
+
+    def jump(marker: str, answers: list, key: str | None):
+        """A citation marker was clicked: "turn:number:time" (see JS)."""
+        turn, number, *_ = marker.split(":")
+        if not (turn.isdigit() and number.isdigit()):
+            return gr.skip(), gr.skip(), gr.skip()
+        return show_turn(int(turn), answers, key, number)
+
+    def show_turn(turn: int, answers: list, key: str | None, number: str | None = None):
         try:
-            return turn, *panel(collections.get(key), current_answer(answers, turn))
+            return turn, *panel(collections.get(key), current_answer(answers, turn), number)
         except CiteqaError as e:
             return turn, f"<p>⚠️ {html.escape(str(e))}</p>", gr.skip()
 
@@ -256,6 +289,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                     shown = gr.Markdown(asking(default), elem_id="citeqa-asking")
                     chat = gr.Chatbot(elem_id="citeqa-chat", height=480, buttons=["copy"],
                                       label="Chat", sanitize_html=True)  # fmt: skip
+                    marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     question = gr.Textbox(placeholder=PLACEHOLDER[False],
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
@@ -285,6 +319,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         send.click(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
         picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)
         chat.select(select, [answers, key], [selected, sources, picker], **PRIVATE)
+        marker.change(jump, [marker, answers, key], [selected, sources, picker], **PRIVATE)
         reset = [chat, history, answers, selected, sources, picker]
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
