@@ -39,6 +39,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints; /ask is
 KEEP_UPLOADS = 32  # uploaded collections kept in memory, least recently used dropped
 PLACEHOLDER = {False: "Ask a question about the article…", True: "Ask a question about your documents…"}
+CHAT_PLACEHOLDER = ("Each answer quotes the text word for word. Click a marker such as `[1]` to see "
+                    "the quote in its paragraph under Sources.")  # fmt: skip
 SHOWN_CHARS = 300  # of a refused question, in the chat (the box keeps all of it)
 EXAMPLES = [
     "Who did Putin invite to Moscow?",
@@ -288,19 +290,21 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                 with gr.Column(scale=3):
                     shown = gr.Markdown(asking(default), elem_id="citeqa-asking")
                     chat = gr.Chatbot(elem_id="citeqa-chat", height=480, buttons=["copy"],
-                                      label="Chat", sanitize_html=True)  # fmt: skip
+                                      label="Chat", show_label=False, sanitize_html=True,
+                                      placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     question = gr.Textbox(placeholder=PLACEHOLDER[False],
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
                         send = gr.Button("Ask", variant="primary", elem_id="citeqa-ask")
                         clear_button = gr.Button("Clear chat", elem_id="citeqa-clear")
-                    with gr.Column() as examples:
-                        gr.Examples(EXAMPLES, inputs=question, label="Example questions")
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     picker = gr.Radio(choices=[], label="Citation", visible=False, elem_id="citeqa-pick")
                     sources = gr.HTML(show_sources(default, None), elem_id="citeqa-sources")
+            # below both columns: on a phone, where they stack, the sources come right after the chat
+            with gr.Column() as examples:
+                gr.Examples(EXAMPLES, inputs=question, label="Example questions")
         with gr.Tab("Documents"):
             status = gr.Markdown(collection_status(default), elem_id="citeqa-status")
             files = gr.File(file_count="multiple", file_types=list(SUFFIXES),

@@ -131,6 +131,20 @@ def test_a_refused_question_stays_in_the_box(page):
     assert box.input_value() == ""
 
 
+def test_on_a_phone_the_sources_come_right_after_the_chat(browser, server):
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(server)
+    page.locator("#citeqa-question textarea").wait_for()
+    assert "Click a marker" in page.locator("#citeqa-chat").inner_text()  # the empty chat says how
+    ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
+    top = {k: page.locator(k).bounding_box()["y"] for k in ("#citeqa-clear", "#citeqa-sources")}
+    examples = page.get_by_text("Example questions").bounding_box()["y"]
+    assert top["#citeqa-clear"] < top["#citeqa-sources"] < examples  # stacked: chat, sources, examples
+    assert page.locator("#citeqa-chat [data-testid=block-label]").count() == 0  # it covered the first line
+    page.context.close()
+
+
 def test_sessions_do_not_share_chats(page, browser, server):
     ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
     other = browser.new_context().new_page()
