@@ -46,6 +46,14 @@ def test_off_topic_question_abstains(assistant):
     assert answer.text.startswith("The article does not say")
 
 
+def test_a_follow_up_may_be_answered_by_the_last_quote_itself(assistant):
+    """Only quotes beside the answer are left out when the last answer had them."""
+    first = assistant.ask("Who did Putin invite to Moscow?")
+    again = assistant.ask("And on what day?", history=first.turn())
+    assert "Friday (9)" in again.citations[0].quote == first.citations[0].quote
+    assert_citations_exact(assistant, again)
+
+
 def test_follow_up_uses_history(assistant):
     first = assistant.ask("Who did Putin invite to Moscow?")
     history = [
@@ -53,7 +61,8 @@ def test_follow_up_uses_history(assistant):
         {"role": "assistant", "content": first.text},
     ]
     answer = assistant.ask("And who will receive the Armenian one?", history=history)
-    assert any("Sergei Lavrov" in c.quote for c in answer.citations[:3])
+    assert "Sergei Lavrov" in answer.citations[0].quote
+    assert not {c.quote for c in answer.citations} & {c.quote for c in first.citations}  # not quoted again
     assert_citations_exact(assistant, answer)
     assert "Putin" in answer.query  # the standalone query carries the earlier question
     history += [

@@ -17,7 +17,7 @@ from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
 from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
-from .followup import queries
+from .followup import last_answer, queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
 from .rerank import Reading, Reranker
@@ -204,13 +204,20 @@ class Assistant:
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
         probs = self._merge_repeats(probs)
-        order = sorted(probs, key=probs.get, reverse=True)[: self.settings.max_quotes]
+        # beside its answer, a follow-up does not quote again what the last answer quoted
+        before = last_answer(history)
+        order = sorted(probs, key=probs.get, reverse=True)
+        order = [s for k, s in enumerate(order) if k == 0 or not self._quoted_in(s, before)]
+        order = order[: self.settings.max_quotes]
         picks = [
             (self.index.sentences[s], probs[s])
             for s in order
             if probs[s] >= self.settings.quote_ratio * probs[order[0]]
         ]
         return quoted(question, picks, answerable, searches[-1].text)
+
+    def _quoted_in(self, s: int, text: str) -> bool:
+        return bool(text) and " ".join(self.index.sentences[s].text.split()) in text
 
     def _merge_repeats(self, probs: dict[int, float]) -> dict[int, float]:
         """One entry per sentence text: a sentence repeated elsewhere in the documents is

@@ -104,3 +104,9 @@ def queries(question: str, history: list[dict] | None) -> list[Query]:
     answer = next((c for r, c in reversed(said) if r == "assistant"), "")
     context = " ".join([*previous, answer])
     return [make_query(question), make_query(question, context, f"{previous[-1]} {question}")]
+
+
+def last_answer(history: list[dict] | None) -> str:
+    """The assistant's latest message, as plain text with white space collapsed ("" if none)."""
+    said = [c for r, c in history_turns(history) if r == "assistant"]
+    return " ".join(plain(said[-1]).split()) if said else ""
