@@ -255,13 +255,12 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         except (CiteqaError, ValueError, OSError) as e:
             return gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 10
         key = collections.add(assistant)
-        status = (
-            collection_status(assistant, time.perf_counter() - started) + " Ask about them on the Chat tab."
-        )
+        took = time.perf_counter() - started
+        status = collection_status(assistant, took) + " A new chat about them is open on the Chat tab."
         return (key, status, *clear(), *documents_update(assistant, uploaded=True))
 
     def use_article():
-        return (None, "Back to the bundled article. " + collection_status(default),
+        return (None, "Back to the bundled article, in a new chat. " + collection_status(default),
                 *clear(), *documents_update(default, uploaded=False))  # fmt: skip
 
     def documents_update(assistant: Assistant, uploaded: bool):

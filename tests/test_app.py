@@ -179,6 +179,7 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('lighthouse.txt')")
     status = page.locator("#citeqa-status").inner_text()
     assert "Indexed 2 document(s) (lighthouse.txt, notes.md)" in status and "sentences" in status
+    assert "A new chat about them" in status
 
     page.get_by_role("tab", name="Chat").click()
     assert page.locator("#citeqa-asking").inner_text() == "Asking: lighthouse.txt, notes.md"
@@ -197,6 +198,7 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
 
     page.get_by_role("tab", name="Documents").click()
     page.locator("#citeqa-back").click()
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('in a new chat')")
     page.get_by_role("tab", name="Chat").click()
     page.wait_for_function("document.querySelector('#citeqa-asking').innerText.includes('nagorno')")
     assert "the article" in page.locator("#citeqa-question textarea").get_attribute("placeholder")
