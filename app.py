@@ -18,6 +18,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import argparse  # noqa: E402
 import html  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -53,7 +54,7 @@ CSS = """
 .citeqa-source .where { font-size: 0.85em; opacity: 0.8; margin-bottom: 0.3em; }
 .citeqa-source p { white-space: pre-wrap; margin: 0; }
 .citeqa-source mark { background: #ffe58a; color: #000; padding: 0 0.1em; }
-#citeqa-chat code { cursor: pointer; }
+#citeqa-chat .message-row code { cursor: pointer; }
 #citeqa-jump { display: none; }
 """
 # A citation marker (rendered as inline code "[n]") in the chat is a button: clicked, or Enter on
@@ -63,7 +64,7 @@ CSS = """
 JS = """
 () => {
   const marker = (el) => {
-    const code = el && el.closest && el.closest('#citeqa-chat code');
+    const code = el && el.closest && el.closest('#citeqa-chat .message-row code');
     return code && /^\\[\\d+\\]$/.test(code.textContent.trim()) ? code : null;
   };
   const show = (e, code) => {
@@ -81,7 +82,7 @@ JS = """
     if (c && (e.key === 'Enter' || e.key === ' ')) show(e, c);
   }, true);
   new MutationObserver(() => {
-    for (const code of document.querySelectorAll('#citeqa-chat code:not([tabindex])')) {
+    for (const code of document.querySelectorAll('#citeqa-chat .message-row code:not([tabindex])')) {
       if (!marker(code)) continue;
       code.tabIndex = 0;
       code.setAttribute('role', 'button');
@@ -233,10 +234,10 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
 
     def jump(marker: str, answers: list, key: str | None):
         """A citation marker was clicked: "turn:number:time" (see JS)."""
-        turn, number, *_ = marker.split(":")
-        if not (turn.isdigit() and number.isdigit()):
+        found = re.fullmatch(r"(\d+):(\d+):\d+", marker or "")
+        if not found or int(found[1]) >= len(answers):
             return gr.skip(), gr.skip(), gr.skip()
-        return show_turn(int(turn), answers, key, number)
+        return show_turn(int(found[1]), answers, key, found[2])
 
     def show_turn(turn: int, answers: list, key: str | None, number: str | None = None):
         try:

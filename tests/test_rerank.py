@@ -164,3 +164,23 @@ def test_the_answerability_features_read_each_score_where_it_belongs(assistant):
     expected = (weight["linear"] * linear + weight["cross_encoder"] * reading.logits
                 + weight["span"] * reading.spans)  # fmt: skip
     assert np.allclose(scores, expected) and weight["span"] > 0
+
+
+def test_the_cross_encoder_is_given_each_candidates_context(assistant):
+    """Assistant.rank hands the reranker the sentence before each candidate (segment.contexts);
+    the reranker reads them only if its model was trained with them."""
+    from citeqa.rerank import Reranker
+
+    calls = []
+
+    class Recording(Reranker):
+        def read(self, question, sentences, contexts=None):
+            calls.append((sentences, contexts))
+            return super().read(question, sentences, contexts)
+
+    recording = Assistant(assistant.index, assistant.settings, assistant.encoder)
+    recording.reranker = Recording()
+    recording.ask("Did Azerbaijan admit the attack on the cathedral?")
+    before = {s.text: c for s, c in zip(recording.index.sentences, recording.contexts, strict=True)}
+    sentences, contexts = calls[0]
+    assert contexts == [before[t] for t in sentences] and any(contexts)

@@ -53,7 +53,8 @@ def articles_of(name: str, limit: int | None, rng: np.random.Generator):
 def add_contexts(part: str) -> None:
     """Give the cached candidates of ``part`` their contexts (the sentence before each, as
     ``Assistant.contexts`` has them) without embedding anything again: for caches written
-    before the candidates carried them."""
+    before the candidates carried them. The rows name sentences by text only, so a sentence
+    repeated in an article gets its first copy's context here."""
     path = CACHE / f"candidates-{part}.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     wanted = {r["article"] for r in rows}
@@ -78,9 +79,11 @@ def main() -> None:
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     started = time.time()
-    for part in args.parts if args.add_contexts else ():
-        add_contexts(part)
-    for part in () if args.add_contexts else args.parts:
+    if args.add_contexts:
+        for part in args.parts:
+            add_contexts(part)
+        return
+    for part in args.parts:
         rng = np.random.default_rng(SEED)
         rows = []
         for name, limit in PARTS[part]:

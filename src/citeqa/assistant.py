@@ -17,7 +17,7 @@ from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
 from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
-from .followup import last_answer, queries
+from .followup import last_quotes, queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
 from .rerank import Reading, Reranker
@@ -204,10 +204,10 @@ class Assistant:
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
         probs = self._merge_repeats(probs)
-        # beside its answer, a follow-up does not quote again what the last answer quoted
-        before = last_answer(history)
         order = sorted(probs, key=probs.get, reverse=True)
-        order = [s for k, s in enumerate(order) if k == 0 or not self._quoted_in(s, before)]
+        if len(searches) > 1:  # beside its answer, a follow-up does not quote again the last answer's quotes
+            before = last_quotes(history)
+            order = [s for k, s in enumerate(order) if k == 0 or self._key(s) not in before]
         order = order[: self.settings.max_quotes]
         picks = [
             (self.index.sentences[s], probs[s])
@@ -216,8 +216,9 @@ class Assistant:
         ]
         return quoted(question, picks, answerable, searches[-1].text)
 
-    def _quoted_in(self, s: int, text: str) -> bool:
-        return bool(text) and " ".join(self.index.sentences[s].text.split()) in text
+    def _key(self, s: int) -> str:
+        """Sentence ``s``'s text with its white space collapsed, as an answer shows it."""
+        return " ".join(self.index.sentences[s].text.split())
 
     def _merge_repeats(self, probs: dict[int, float]) -> dict[int, float]:
         """One entry per sentence text: a sentence repeated elsewhere in the documents is
@@ -225,8 +226,7 @@ class Assistant:
         merged: dict[int, float] = {}
         first: dict[str, int] = {}
         for s in sorted(probs):
-            key = " ".join(self.index.sentences[s].text.split())
-            kept = first.setdefault(key, s)
+            kept = first.setdefault(self._key(s), s)
             merged[kept] = merged.get(kept, 0.0) + probs[s]
         return merged
 
@@ -243,8 +243,7 @@ class Assistant:
         keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
         ids = signals.candidates[keep]
         texts = [self.index.sentences[s].text for s in ids]
-        contexts = [self.contexts[s] for s in ids] if self.reranker.reads_context else None
-        reading = self.reranker.read(query.question, texts, contexts)
+        reading = self.reranker.read(query.question, texts, [self.contexts[s] for s in ids])
         weight = self.reranker.info["combine"]
         combined = (weight["linear"] * scores[keep] + weight["cross_encoder"] * reading.logits
                     + weight.get("span", 0.0) * reading.spans)  # fmt: skip

@@ -113,7 +113,9 @@ CONTEXT_SEP = " [SEP] "
 
 
 def with_context(sentence: str, context: str) -> str:
-    """The second text of a pair: the sentence, then the context it is read with, if any."""
+    """The second text of a pair: the sentence, then the context it is read with, if any. A
+    literal "[SEP]" in either is spaced out, or the tokenizer would read it as the separator."""
+    sentence, context = (t.replace("[SEP]", "[ SEP ]") for t in (sentence, context))
     return f"{sentence}{CONTEXT_SEP}{context}" if context else sentence
 
 
