@@ -124,8 +124,10 @@ def stage_costs(assistant, questions: list[str]) -> dict[str, float]:
         scores = assistant.ranker(X)
         if assistant.settings.rerank_candidates:
             keep = np.argsort(-scores)[: assistant.settings.rerank_candidates]
-            texts = [assistant.index.sentences[s].text for s in signals.candidates[keep]]
-            add("cross-encoder reranking", assistant.reranker.scores, query.question, texts)
+            ids = signals.candidates[keep]
+            texts = [assistant.index.sentences[s].text for s in ids]
+            contexts = [assistant.contexts[s] for s in ids]  # read only by a model trained with them
+            add("cross-encoder reranking", assistant.reranker.read, query.question, texts, contexts)
         add("answerability", question_features, signals, r, q, X, scores)
         add("whole ask", assistant.ask, q)
     return {name: ms(v, 50) for name, v in costs.items()}

@@ -55,8 +55,10 @@ def test_synthetic_groups_have_no_positive_and_keep_the_old_answer_as_a_negative
         "sentences": [OTHERS[0], POSITIVE, OTHERS[1], "Spain was weak.", "France was strong."],
         "labels": [False, True, False, False, False],
     }
+    row["read"] = [f"{s} [SEP] before it" for s in row["sentences"]]  # what the model reads (--context)
     groups = synthetic_unanswerable([row, {**row, "labels": [False] * 5}], 10, np.random.default_rng(0))
     assert len(groups) == 1
     question, sentences = groups[0]
-    assert question != row["question"] and sentences[0] is None and sentences[1] == POSITIVE
-    assert POSITIVE not in sentences[2:] and len(sentences) == 4
+    assert question != row["question"] and sentences[0] is None and sentences[1] == row["read"][1]
+    assert row["read"][1] not in sentences[2:] and len(sentences) == 4
+    assert all(s.endswith(" [SEP] before it") for s in sentences[1:])  # the swap read the sentences alone
