@@ -7,10 +7,8 @@ import pytest
 from conftest import ARTICLE, EVAL_SET, assert_citations_exact
 
 from citeqa import Assistant, DocumentError, QuestionError, StaleIndexError
-from citeqa.answer import quoted
 from citeqa.errors import IndexNotFoundError
-from citeqa.followup import last_quotes, spell_out_one
-from citeqa.segment import Sentence
+from citeqa.followup import spell_out_one
 from citeqa.settings import Settings
 
 
@@ -48,37 +46,6 @@ def test_off_topic_question_abstains(assistant):
     assert answer.text.startswith("The article does not say")
 
 
-def test_a_follow_up_may_be_answered_by_the_last_quote_itself(assistant):
-    """Only quotes beside the answer are left out when the last answer had them."""
-    first = assistant.ask("Who did Putin invite to Moscow?")
-    again = assistant.ask("And on what day?", history=first.turn())
-    assert "Friday (9)" in again.citations[0].quote == first.citations[0].quote
-    assert_citations_exact(assistant, again)
-
-
-def test_the_last_answers_quotes_are_read_back_exactly():
-    tricky = ['He said "No."', "Paths like C:\\Users\\me and *stars*, [brackets] and <b>tags</b>  here."]
-    picks = [(Sentence("d", 0, len(t), t, 0, "text"), 0.5) for t in tricky]
-    answer = quoted("q", picks, 0.9, "q")
-    assert last_quotes(answer.turn()) == {
-        'He said "No."',
-        "Paths like C:\\Users\\me and *stars*, [brackets] and <b>tags</b> here.",
-    }
-    assert last_quotes([*answer.turn(), {"role": "user", "content": "> not [1]"}]) == last_quotes(
-        answer.turn()
-    )
-    assert last_quotes(None) == set() and last_quotes([{"role": "user", "content": "Hi"}]) == set()
-
-
-def test_only_a_follow_up_leaves_out_the_last_answers_quotes(assistant):
-    """A question of its own (no pronoun, four words of its own), asked again after its
-    answer, gets the same answer."""
-    first = assistant.ask("What is the Russian president's full name?")
-    assert len(first.citations) > 1
-    again = assistant.ask("What is the Russian president's full name?", history=first.turn())
-    assert [c.quote for c in again.citations] == [c.quote for c in first.citations]
-
-
 def test_follow_up_uses_history(assistant):
     first = assistant.ask("Who did Putin invite to Moscow?")
     history = [
@@ -87,7 +54,6 @@ def test_follow_up_uses_history(assistant):
     ]
     answer = assistant.ask("And who will receive the Armenian one?", history=history)
     assert "Sergei Lavrov" in answer.citations[0].quote
-    assert not {c.quote for c in answer.citations} & {c.quote for c in first.citations}  # not quoted again
     assert_citations_exact(assistant, answer)
     assert "Putin" in answer.query  # the standalone query carries the earlier question
     history += [

@@ -17,7 +17,7 @@ from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
 from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
-from .followup import last_quotes, queries
+from .followup import queries
 from .load import Document, load_path
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
 from .rerank import Reading, Reranker
@@ -204,11 +204,7 @@ class Assistant:
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
         probs = self._merge_repeats(probs)
-        order = sorted(probs, key=probs.get, reverse=True)
-        if len(searches) > 1:  # beside its answer, a follow-up does not quote again the last answer's quotes
-            before = last_quotes(history)
-            order = [s for k, s in enumerate(order) if k == 0 or self._key(s) not in before]
-        order = order[: self.settings.max_quotes]
+        order = sorted(probs, key=probs.get, reverse=True)[: self.settings.max_quotes]
         picks = [
             (self.index.sentences[s], probs[s])
             for s in order

@@ -26,7 +26,6 @@ LEANS_ON_HISTORY = re.compile(
     re.I,
 )
 SHORT = 3
-QUOTE_LINE = re.compile(r"> (.+) \[\d+\]")  # a quote in an answer's text (answer.quoted)
 # "the Azerbaijani one(s)": the noun is left out because an earlier turn said it
 ONE = re.compile(r"\bthe ([A-Za-z][\w-]*) (ones?)\b", re.I)
 NOT_A_MODIFIER = set("other same last first second third next only former latter right wrong".split())
@@ -105,11 +104,3 @@ def queries(question: str, history: list[dict] | None) -> list[Query]:
     answer = next((c for r, c in reversed(said) if r == "assistant"), "")
     context = " ".join([*previous, answer])
     return [make_query(question), make_query(question, context, f"{previous[-1]} {question}")]
-
-
-def last_quotes(history: list[dict] | None) -> set[str]:
-    """The quotes of the assistant's latest message, each with its white space collapsed as an
-    answer shows it: its lines "> quote [n]", the quote's Markdown escapes undone."""
-    said = [c for r, c in history_turns(history) if r == "assistant"][-1:]
-    lines = (QUOTE_LINE.fullmatch(line.strip()) for text in said for line in text.splitlines())
-    return {re.sub(r"\\(.)", r"\1", m.group(1)) for m in lines if m}
