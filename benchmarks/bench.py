@@ -102,6 +102,7 @@ def stage_costs(assistant, questions: list[str]) -> dict[str, float]:
     """p50 ms of each stage of ``ask``, run one by one as ``ask`` runs them."""
     from citeqa.followup import queries
     from citeqa.rank import question_features, sentence_features
+    from citeqa.segment import context
 
     history = [{"role": "user", "content": "Who did Putin invite to Moscow?"},
                {"role": "assistant", "content": "> Vladimir Putin invited the ministers."}]  # fmt: skip
@@ -126,7 +127,9 @@ def stage_costs(assistant, questions: list[str]) -> dict[str, float]:
             keep = np.argsort(-scores)[: assistant.settings.rerank_candidates]
             ids = signals.candidates[keep]
             texts = [assistant.index.sentences[s].text for s in ids]
-            contexts = [assistant.contexts[s] for s in ids]  # read only by a model trained with them
+            contexts = [
+                context(assistant.index.sentences, s) for s in ids
+            ]  # read only by a model trained with them
             add("cross-encoder reranking", assistant.reranker.read, query.question, texts, contexts)
         add("answerability", question_features, signals, r, q, X, scores)
         add("whole ask", assistant.ask, q)

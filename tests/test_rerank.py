@@ -169,6 +169,7 @@ def test_the_answerability_features_read_each_score_where_it_belongs(assistant):
 def test_the_cross_encoder_is_given_each_candidates_context(assistant):
     """Assistant.rank hands the reranker the sentence before each candidate (segment.contexts);
     the reranker reads them only if its model was trained with them."""
+    from citeqa import segment
     from citeqa.rerank import Reranker
 
     calls = []
@@ -181,6 +182,7 @@ def test_the_cross_encoder_is_given_each_candidates_context(assistant):
     recording = Assistant(assistant.index, assistant.settings, assistant.encoder)
     recording.reranker = Recording()
     recording.ask("Did Azerbaijan admit the attack on the cathedral?")
-    before = {s.text: c for s, c in zip(recording.index.sentences, recording.contexts, strict=True)}
+    indexed = recording.index.sentences
+    before = {s.text: c for s, c in zip(indexed, segment.contexts(indexed), strict=True)}
     sentences, contexts = calls[0]
     assert contexts == [before[t] for t in sentences] and any(contexts)

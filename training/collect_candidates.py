@@ -24,7 +24,7 @@ from common import SEED, SHARED, log, question_rows
 
 from citeqa.eval import load_squad, reddit_articles
 from citeqa.load import Document
-from citeqa.segment import contexts, split_sentences
+from citeqa.segment import context, contexts, split_sentences
 
 CACHE = Path(__file__).parent / "cache"
 TOP = 20
@@ -52,7 +52,7 @@ def articles_of(name: str, limit: int | None, rng: np.random.Generator):
 
 def add_contexts(part: str) -> None:
     """Give the cached candidates of ``part`` their contexts (the sentence before each, as
-    ``Assistant.contexts`` has them) without embedding anything again: for caches written
+    ``Assistant.rank`` gives them) without embedding anything again: for caches written
     before the candidates carried them. The rows name sentences by text only, so a sentence
     repeated in an article gets its first copy's context here."""
     path = CACHE / f"candidates-{part}.jsonl"
@@ -92,14 +92,13 @@ def main() -> None:
                     order = np.argsort(-scores, kind="stable")[:TOP]
                     sentences = assistant.index.sentences
                     ids = signals.candidates[order]
-                    contexts = assistant.contexts
                     rows.append(
                         {
                             "article": article.title,
                             "question": q.question,
                             "answerable": bool(q.answers),
                             "sentences": [sentences[s].text for s in ids],
-                            "contexts": [contexts[s] for s in ids],
+                            "contexts": [context(sentences, s) for s in ids],
                             "labels": [bool(v) for v in y[order]],
                             "scores": [round(float(v), 4) for v in scores[order]],
                             "positives": int(y.sum()),

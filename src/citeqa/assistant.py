@@ -64,11 +64,6 @@ class Assistant:
     def reranker(self) -> Reranker:
         return rerank.shipped()
 
-    @cached_property
-    def contexts(self) -> list[str]:
-        """The sentence before each sentence, which the cross-encoder reads with it."""
-        return segment.contexts(self.index.sentences)
-
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def from_texts(cls, texts: Mapping[str, str], *, encoder: Encoder | None = None, **options) -> Assistant:
@@ -212,17 +207,14 @@ class Assistant:
         ]
         return quoted(question, picks, answerable, searches[-1].text)
 
-    def _key(self, s: int) -> str:
-        """Sentence ``s``'s text with its white space collapsed, as an answer shows it."""
-        return " ".join(self.index.sentences[s].text.split())
-
     def _merge_repeats(self, probs: dict[int, float]) -> dict[int, float]:
         """One entry per sentence text: a sentence repeated elsewhere in the documents is
         quoted once, at its first place, with the weight of all its copies."""
         merged: dict[int, float] = {}
         first: dict[str, int] = {}
         for s in sorted(probs):
-            kept = first.setdefault(self._key(s), s)
+            key = " ".join(self.index.sentences[s].text.split())
+            kept = first.setdefault(key, s)
             merged[kept] = merged.get(kept, 0.0) + probs[s]
         return merged
 
@@ -239,7 +231,8 @@ class Assistant:
         keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
         ids = signals.candidates[keep]
         texts = [self.index.sentences[s].text for s in ids]
-        reading = self.reranker.read(query.question, texts, [self.contexts[s] for s in ids])
+        contexts = [segment.context(self.index.sentences, s) for s in ids]
+        reading = self.reranker.read(query.question, texts, contexts)
         weight = self.reranker.info["combine"]
         combined = (weight["linear"] * scores[keep] + weight["cross_encoder"] * reading.logits
                     + weight.get("span", 0.0) * reading.spans)  # fmt: skip

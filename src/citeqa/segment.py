@@ -54,22 +54,27 @@ def split_sentences(doc: Document, max_chars: int = MAX_SENTENCE_CHARS) -> list[
     return found
 
 
-def contexts(sentences: list[Sentence], max_chars: int = 200) -> list[str]:
-    """What a reader has just read before each sentence, to resolve its pronouns and short
-    references ("Azerbaijan has denied the attack"): the previous sentence of the same document,
+def context(sentences: list[Sentence], i: int, max_chars: int = 200) -> str:
+    """What a reader has just read before ``sentences[i]``, to resolve its pronouns and short
+    references ("Azerbaijan has denied the attack"): the previous sentence of the same document
+    (a document's sentences are contiguous, as ``split_sentences`` and the index give them),
     captions passed over unless the sentence is one, cut to about ``max_chars`` at white space;
     "" for a document's first sentence."""
-    out, last, last_body = [], {}, {}
-    for s in sentences:
-        text = (last if s.kind == "caption" else last_body).get(s.doc_id, "")
-        if len(text) > max_chars:
-            cut = text.rfind(" ", 0, max_chars)
-            text = text[: cut if cut > 0 else max_chars]
-        out.append(text)
-        last[s.doc_id] = s.text
-        if s.kind != "caption":
-            last_body[s.doc_id] = s.text
-    return out
+    s = sentences[i]
+    for before in reversed(sentences[max(0, i - 50) : i]):  # 50: past any run of captions
+        if before.doc_id != s.doc_id:
+            break
+        if s.kind == "caption" or before.kind != "caption":
+            if len(before.text) <= max_chars:
+                return before.text
+            cut = before.text.rfind(" ", 0, max_chars)
+            return before.text[: cut if cut > 0 else max_chars]
+    return ""
+
+
+def contexts(sentences: list[Sentence], max_chars: int = 200) -> list[str]:
+    """``context`` of every sentence."""
+    return [context(sentences, i, max_chars) for i in range(len(sentences))]
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
