@@ -119,6 +119,29 @@ def test_summarize_on_hand_made_records():
     assert m["abstention_curve"][0] == [0.0, 0.0, 0.0]
 
 
+def test_switched_records_count_only_in_switch_metrics():
+    records = [
+        _record(["Paris"], ["Paris is the capital."]),
+        _record([], ["Nice."], confidence=0.1),
+        {**_record(["Paris"], ["Lyon.", "Paris is the capital."]), "after": "q2", "same": False},
+        {**_record([], ["Nice."], confidence=0.1), "after": "q1", "same": True},
+    ]
+    m = summarize(records, threshold=0.5)
+    assert m["answerable"] == 1 and m["unanswerable"] == 1 and m["hit@1"] == 1.0
+    assert m["citation_precision"] == 1.0  # the switched answer's "Lyon." is not counted
+    assert m["switch_questions"] == 2 and m["switch_hit@1"] == 0.0 and m["switch_same"] == 0.5
+
+
+def test_switching_topic_asks_each_question_after_another(assistant):
+    article = load_article_set(EVAL_SET, ARTICLE)
+    article.questions = [q for q in article.questions if not q.conversation][:6]
+    records = run(assistant, article, switch=True)
+    switched = [r for r in records if r.get("after")]
+    assert [r["id"] for r in switched] == [q.qid for q in article.questions]
+    assert [r["after"] for r in switched] == [q.qid for q in article.questions[3:] + article.questions[:3]]
+    assert all(all(r["valid"]) for r in records)
+
+
 @pytest.mark.parametrize("name", ["article_qa.jsonl", "article_qa_heldout.jsonl"])
 def test_every_answer_phrase_is_verbatim_in_the_article(name):
     article = load_article_set(ROOT / "eval" / name, ARTICLE)

@@ -121,41 +121,66 @@ def threshold_for(confidence: np.ndarray, answerable: np.ndarray, max_false: flo
     return float(pos[k]) if k < len(pos) else 1.0
 
 
-def run(assistant, article: Article) -> list[dict]:
-    """Ask every question of ``article`` (conversations in turn order, with their history)."""
-    records, histories = [], defaultdict(list)
+def run(assistant, article: Article, switch: bool = False) -> list[dict]:
+    """Ask every question of ``article`` (conversations in turn order, with their history).
+
+    With ``switch``, every standalone question is then asked again after another one, as in a
+    chat that changes topic: the standalone question half the set further on (the sets follow
+    the article, so that one is about another part of it), its question and answer as the
+    history. These records carry ``after``, the id of that question, and ``same``, whether the
+    answer is the one given without history (same quotes, same confidence within 0.01).
+    """
+    records, histories, turns = [], defaultdict(list), {}
     for q in sorted(article.questions, key=lambda q: (q.conversation or "", q.turn)):
-        history = histories[q.conversation] if q.conversation else None
-        started = time.perf_counter()
-        answer = assistant.ask(q.question, history=history)
-        elapsed = time.perf_counter() - started
+        answer, record = _ask(assistant, article, q, histories[q.conversation] if q.conversation else None)
         if q.conversation:
             histories[q.conversation] += answer.turn()
-        quotes = [c.quote for c in answer.citations]
-        valid = [assistant.document(c.doc_id).text[c.start : c.end] == c.quote for c in answer.citations]
-        records.append(
-            {
-                "article": article.title,
-                "id": q.qid,
-                "question": q.question,
-                "answers": q.answers,
-                "answerable": bool(q.answers),
-                "conversation": q.conversation,
-                "turn": q.turn,
-                "confidence": answer.confidence,
-                "quotes": quotes,
-                "valid": valid,
-                "rank": hit_rank(quotes, q.answers),
-                "rank_any_length": hit_rank(quotes, q.answers, None),
-                "supported": [hit_rank([quote], q.answers, None) is not None for quote in quotes],
-                "seconds": elapsed,
-            }
-        )
+        turns[q.qid] = answer.turn()
+        records.append(record)
+    if switch:
+        alone = {r["id"]: r for r in records if not r["conversation"]}
+        standalone = [q for q in article.questions if not q.conversation]
+        half = len(standalone) // 2
+        for q, before in zip(standalone, standalone[half:] + standalone[:half], strict=True):
+            _, record = _ask(assistant, article, q, turns[before.qid])
+            first = alone[q.qid]
+            same = record["quotes"] == first["quotes"]
+            same = same and abs(record["confidence"] - first["confidence"]) < 0.01
+            records.append({**record, "after": before.qid, "same": same})
     return records
 
 
+def _ask(assistant, article: Article, q: Question, history: list[dict] | None) -> tuple:
+    """The answer to ``q`` and its record."""
+    started = time.perf_counter()
+    answer = assistant.ask(q.question, history=history)
+    elapsed = time.perf_counter() - started
+    quotes = [c.quote for c in answer.citations]
+    valid = [assistant.document(c.doc_id).text[c.start : c.end] == c.quote for c in answer.citations]
+    return answer, {
+        "article": article.title,
+        "id": q.qid,
+        "question": q.question,
+        "answers": q.answers,
+        "answerable": bool(q.answers),
+        "conversation": q.conversation,
+        "turn": q.turn,
+        "confidence": answer.confidence,
+        "quotes": quotes,
+        "valid": valid,
+        "rank": hit_rank(quotes, q.answers),
+        "rank_any_length": hit_rank(quotes, q.answers, None),
+        "supported": [hit_rank([quote], q.answers, None) is not None for quote in quotes],
+        "seconds": elapsed,
+    }
+
+
 def summarize(records: list[dict], threshold: float) -> dict:
-    """Metrics over ``records``; hits count only answered (not abstained) answerable questions."""
+    """Metrics over ``records``; hits count only answered (not abstained) answerable questions.
+    Records asked after an unrelated turn (``run(..., switch=True)``) count only in the
+    ``switch_`` metrics and in citation validity."""
+    switched = [r for r in records if r.get("after")]
+    everything, records = records, [r for r in records if not r.get("after")]
     ans = [r for r in records if r["answerable"] and not r["conversation"]]
     conf = np.array([r["confidence"] for r in records if not r["conversation"]])
     answerable = np.array([r["answerable"] for r in records if not r["conversation"]])
@@ -170,7 +195,7 @@ def summarize(records: list[dict], threshold: float) -> dict:
         return float(np.mean(ok))
 
     follow = [r for r in records if r["conversation"] and r["turn"] > 1]
-    citations = [v for r in records for v in r["valid"]]
+    citations = [v for r in everything for v in r["valid"]]
     supported = [v for r in records if r["answerable"] for v in r["supported"]]
     reciprocal = [1.0 / r["rank"] if r["rank"] else 0.0 for r in ans]
     seconds = np.array([r["seconds"] for r in records]) * 1000
@@ -198,6 +223,9 @@ def summarize(records: list[dict], threshold: float) -> dict:
             turn: hits([r for r in records if r["conversation"] and r["turn"] == turn], 3)
             for turn in sorted({r["turn"] for r in records if r["conversation"]})
         },
+        "switch_questions": len(switched),
+        "switch_hit@1": hits([r for r in switched if r["answerable"]], 1),
+        "switch_same": float(np.mean([r["same"] for r in switched])) if switched else float("nan"),
         "citation_validity": float(np.mean(citations)) if citations else float("nan"),
         "citation_precision": float(np.mean(supported)) if supported else float("nan"),
         "abstention_curve": [
@@ -288,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                 system = assistant if same else Assistant(assistant.index, settings, assistant.encoder)
             else:
                 system = Baseline(name, assistant.index, assistant.encoder)
-            records[name] += run(system, article)
+            records[name] += run(system, article, switch=args.dataset == "article")
             progress.update(len(article.questions))
     progress.close()
     summary = {name: summarize(rows, thresholds.get(name, 0.0)) for name, rows in records.items()}
@@ -380,7 +408,7 @@ def plot(summary: dict, out: Path) -> None:
 
 
 TABLE = ("hit@1", "hit@3", "mrr", "hit@1_any_length", "hit@1_answered", "abstention_unanswerable",
-         "false_abstention", "followup_hit@3", "citation_validity", "citation_precision",
+         "false_abstention", "followup_hit@3", "switch_same", "citation_validity", "citation_precision",
          "mean_quoted_chars", "latency_ms_p50", "latency_ms_p95")  # fmt: skip
 
 
