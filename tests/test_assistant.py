@@ -8,7 +8,7 @@ from conftest import ARTICLE, EVAL_SET, assert_citations_exact
 
 from citeqa import Assistant, DocumentError, QuestionError, StaleIndexError
 from citeqa.errors import IndexNotFoundError
-from citeqa.followup import spell_out_one
+from citeqa.followup import queries, spell_out_one
 from citeqa.settings import Settings
 
 
@@ -64,6 +64,28 @@ def test_follow_up_uses_history(assistant):
     assert "Geneva" in third.citations[0].quote  # "one" is the foreign minister of turn 1's answer
     assert "the Azerbaijani foreign minister?" in third.query
     assert_citations_exact(assistant, third)
+
+
+def test_a_new_topic_is_not_quoted_with_the_last_answer(assistant):
+    """The word "their" makes this read as a follow-up; the cross-encoder reads the question asked, so
+    the last answer's sentence, which the rewrite's search finds, is not quoted beside it (it
+    was, as [2], when the cross-encoder read the previous question too)."""
+    first = assistant.ask("Who did Putin invite to Moscow?")
+    question = "How many people fled their homes?"
+    after = assistant.ask(question, history=first.turn())
+    assert "Putin" in after.query  # searched as a follow-up
+    assert [c.quote for c in after.citations] == [c.quote for c in assistant.ask(question).citations]
+    assert "70,000" in after.citations[0].quote
+    assert_citations_exact(assistant, after)
+
+
+def test_the_rewrite_is_read_as_the_question_asked():
+    said = "> Putin invited the Armenian and Azerbaijani foreign ministers. [1]"
+    history = [{"role": "user", "content": "Who did Putin invite to Moscow?"},
+               {"role": "assistant", "content": said}]  # fmt: skip
+    alone, rewrite = queries("And where was the Azerbaijani one?", history)
+    assert "Putin" in rewrite.text and "Putin" not in alone.text
+    assert rewrite.question == alone.question == "And where was the Azerbaijani foreign minister?"
 
 
 EARLIER = ["Who came?", "The Armenian and Azerbaijani foreign ministers came to Moscow."]

@@ -94,7 +94,9 @@ def singular(noun: str) -> str:
 
 def queries(question: str, history: list[dict] | None) -> list[Query]:
     """The queries to search for ``question``: itself, then, if it is a follow-up, a standalone
-    rewrite (both with "the X one" spelled out, see ``spell_out_one``)."""
+    rewrite (both with "the X one" spelled out, see ``spell_out_one``). The cross-encoder reads
+    the question alone with the rewrite's candidates too: given the previous question as well,
+    it scored the last answer's sentence high for any new question, and quoted it again."""
     turns = history_turns(history)
     previous = [c for r, c in turns if r == "user"][-2:]
     if not previous or not (LEANS_ON_HISTORY.search(question) or len(tokens(question)) <= SHORT):
@@ -103,4 +105,4 @@ def queries(question: str, history: list[dict] | None) -> list[Query]:
     question = spell_out_one(question, [c for _, c in said])
     answer = next((c for r, c in reversed(said) if r == "assistant"), "")
     context = " ".join([*previous, answer])
-    return [make_query(question), make_query(question, context, f"{previous[-1]} {question}")]
+    return [make_query(question), make_query(question, context)]
