@@ -195,7 +195,12 @@ class Assistant:
         for signals, scores, _ in ranked:
             for s, p in zip(signals.candidates, softmax(scores), strict=True):
                 probs[int(s)] = probs.get(int(s), 0.0) + float(p) / len(ranked)
-        answerable = max(a for _, _, a in ranked)
+        # The confidence comes from the searches whose own best sentence is the one quoted first.
+        # A follow-up's rewrite holds the last answer's words and is sure of what that answer
+        # quoted; when the quote comes from the question's own search, that says nothing of it.
+        best = max(probs, key=probs.get)
+        found = [a for signals, scores, a in ranked if signals.candidates[int(np.argmax(scores))] == best]
+        answerable = max(found or [a for _, _, a in ranked])
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
         probs = self._merge_repeats(probs)

@@ -1,8 +1,8 @@
 """Stage 8: turn a follow-up question into a standalone query, using the chat history.
 
 No language model is available offline, so the rewrite is done with retrieval signals: a
-question that leans on the conversation (a pronoun, "and …", "what about …", or too few words
-of its own) gets a second, standalone query made of the question, the previous questions and
+question that leans on the conversation (a pronoun, "and …", "what about …", or at most two
+content words of its own) gets a second, standalone query made of the question, the previous questions and
 what the assistant last quoted. The assistant searches with both and merges the rankings: the
 standalone query finds the neighbourhood, the question alone what is new in it.
 
@@ -25,7 +25,10 @@ LEANS_ON_HISTORY = re.compile(
     r"then|one|ones|same|other|former|latter|such)\b",
     re.I,
 )
-SHORT = 3
+# A question of at most this many content words of its own leans on the conversation ("On
+# what day?", "What did Azerbaijan reply?"); with three ("What is the boiling point of
+# mercury?") an unrelated question read as a follow-up got the last answer's quote.
+SHORT = 2
 # "the Azerbaijani one(s)": the noun is left out because an earlier turn said it
 ONE = re.compile(r"\bthe ([A-Za-z][\w-]*) (ones?)\b", re.I)
 NOT_A_MODIFIER = set("other same last first second third next only former latter right wrong".split())
