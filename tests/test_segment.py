@@ -80,3 +80,35 @@ def test_each_sentence_is_read_after_the_one_before_it():
     assert got["Document."] == "Other."
     cut = contexts([*sentences[:5], sentences[4]], max_chars=50)[-1]
     assert cut == "Long " * 9 + "Long" and len(cut) <= 50  # cut at white space
+
+
+WRAPPED = """The River Aire
+
+The Aire is a river in Yorkshire. Its largest tributary is the Calder, which joins it near the old
+town of Castleford. Salmon returned to the river in 2004, after the paper factory
+upstream closed.
+
+Towns on it:
+- Leeds
+- Castleford, where the Calder
+  joins it
+1. Goole
+
+# Heading
+Body text.
+| a | b |
+| 1 | 2 |
+"""
+
+
+def test_a_hard_wrapped_paragraph_is_split_into_sentences_not_lines():
+    doc = Document("river.txt", WRAPPED)
+    texts = [s.text for s in split_sentences(doc)]
+    assert "Its largest tributary is the Calder, which joins it near the old\ntown of Castleford." in texts
+    assert "Salmon returned to the river in 2004, after the paper factory\nupstream closed." in texts
+    # list items, a heading and table rows keep their own lines; a list item's own wrap is joined
+    for line in ("- Leeds", "- Castleford, where the Calder\n  joins it", "1. Goole", "Heading", "Body text.",
+                 "| a | b |", "| 1 | 2 |"):  # fmt: skip
+        assert line in texts
+    for s in split_sentences(doc):
+        assert doc.text[s.start : s.end] == s.text

@@ -99,7 +99,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _pysbd_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]``, found by locating pysbd's pieces in order."""
-    body = text[start:end]
+    body = unwrap(text, start, end)
     spans, cursor = [], 0
     for piece in _segmenter().segment(body):
         piece = piece.strip()
@@ -115,6 +115,25 @@ def _pysbd_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         at = body.find(rest, cursor)
         spans.append((start + at, start + at + len(rest)))
     return spans
+
+
+# A line that starts a list item, a Markdown heading or a table row starts a new sentence.
+STARTS_ITEM = re.compile(r"[ \t]*(?:[-*+•·▪●◦‣>#|]|\d{1,3}[.)](?:\s|$))")
+
+
+def unwrap(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with its line breaks made spaces, character for character (offsets
+    stay), so that a hard-wrapped paragraph is split into sentences, not lines (pysbd ends a
+    sentence at every line break). A break before a list item, or after a heading or a table
+    row, stays."""
+    out = list(text[start:end])
+    for m in re.finditer(r"\r?\n", text[start:end]):
+        at, after = start + m.start(), start + m.end()
+        previous = text[text.rfind("\n", 0, at) + 1 : at].lstrip()
+        if STARTS_ITEM.match(text, after) or previous.startswith(("#", "|")):
+            continue
+        out[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(out)
 
 
 def _cap_length(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
