@@ -46,6 +46,12 @@ def test_off_topic_question_abstains(assistant):
     assert answer.text.startswith("The article does not say")
 
 
+def test_a_question_that_inverts_its_best_passage_abstains(assistant):
+    assert not assistant.ask("Who did Putin invite to Moscow?").abstained
+    answer = assistant.ask("Who did Putin not invite to Moscow?")  # the article names no one left out
+    assert answer.abstained and not answer.citations and answer.confidence == 0.0
+
+
 def test_follow_up_uses_history(assistant):
     first = assistant.ask("Who did Putin invite to Moscow?")
     history = [

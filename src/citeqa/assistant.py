@@ -19,7 +19,7 @@ from .embed import Encoder, default_encoder
 from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
 from .followup import queries
 from .load import Document, load_path
-from .rank import LinearModel, question_features, sentence_features, shipped, softmax
+from .rank import LinearModel, contradicts, question_features, sentence_features, shipped, softmax
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
 from .settings import Settings, answerability_model
@@ -249,4 +249,12 @@ class Assistant:
         q = question_features(signals, self.retriever, question, X, scores, reading)
         logit = min(max(float(self.abstainer(q[None, :])[0]), -50.0), 50.0)  # exp() must not overflow
         answerable = 1.0 / (1.0 + math.exp(-logit))
+        if contradicts(question, self.passage(int(signals.candidates[int(np.argmax(scores))]))):
+            answerable = 0.0
         return signals, scores, answerable
+
+    def passage(self, s: int) -> str:
+        """Sentence ``s`` with the sentences on either side of it in its document."""
+        sentences = self.index.sentences
+        near = [t for t in (s - 1, s, s + 1) if 0 <= t < len(sentences)]
+        return " ".join(sentences[t].text for t in near if sentences[t].doc_id == sentences[s].doc_id)

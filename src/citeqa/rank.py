@@ -38,6 +38,37 @@ NUMBER = re.compile(
 # Capitalised words not at a sentence start, nationality adjectives (Armenian, Azerbaijani) aside.
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?<!ian)(?<!ians)(?<!ese)(?<!ish)(?<!ani)\b")
 NEGATION = re.compile(r"\b(not|never|no|n't|none|neither|nor|without)\b", re.I)
+NEGATED = re.compile(rf"{NEGATION.pattern}|n't\b", re.I)  # "didn't" too (NEGATION, a feature, misses it)
+# SQuAD 2.0's writers made questions unanswerable by inverting what a sentence says; these
+# opposites, a word with a negating prefix and an added "not" are how (see ``contradicts``).
+OPPOSITES = [
+    ("most", "least"), ("largest", "smallest"), ("highest", "lowest"), ("first", "last"), ("best", "worst"),
+    ("more", "less"), ("before", "after"), ("increase", "decrease"), ("increased", "decreased"),
+    ("early", "late"), ("earliest", "latest"), ("north", "south"), ("east", "west"), ("northern", "southern"),
+    ("eastern", "western"), ("win", "lose"), ("won", "lost"), ("accept", "reject"), ("accepted", "rejected"),
+    ("allow", "forbid"), ("allowed", "forbade"), ("open", "close"), ("opened", "closed"), ("start", "end"),
+    ("began", "ended"), ("rise", "fall"), ("rose", "fell"), ("gain", "loss"), ("gained", "lost"),
+    ("buy", "sell"), ("bought", "sold"), ("import", "export"), ("major", "minor"), ("maximum", "minimum"),
+    ("inside", "outside"), ("above", "below"), ("strong", "weak"), ("success", "failure"),
+    ("legal", "illegal"), ("give", "take"), ("gave", "took"), ("given", "taken"), ("upper", "lower"),
+    ("higher", "lower"), ("larger", "smaller"), ("greater", "smaller"), ("longest", "shortest"),
+    ("longer", "shorter"), ("oldest", "youngest"), ("older", "younger"), ("old", "new"),
+    ("ancient", "modern"),
+    ("public", "private"), ("positive", "negative"), ("internal", "external"), ("high", "low"),
+    ("large", "small"), ("long", "short"), ("common", "rare"), ("agree", "disagree"), ("support", "oppose"),
+    ("supported", "opposed"), ("create", "destroy"), ("created", "destroyed"), ("won", "lose"),
+    ("defeated", "won"), ("join", "leave"), ("joined", "left"), ("entered", "left"), ("arrive", "leave"),
+    ("arrived", "left"), ("true", "false"), ("same", "different"), ("always", "never"), ("all", "none"),
+    ("many", "few"), ("cheap", "expensive"), ("hot", "cold"), ("wet", "dry"), ("light", "heavy"),
+    ("fast", "slow"), ("easy", "difficult"), ("easier", "harder"), ("simple", "complex"),
+    ("include", "exclude"), ("included", "excluded"), ("prior", "after"), ("earlier", "later"),
+]  # fmt: skip
+OPPOSITE: dict[str, set[str]] = {}
+for _a, _b in OPPOSITES:
+    OPPOSITE.setdefault(_a, set()).add(_b)
+    OPPOSITE.setdefault(_b, set()).add(_a)
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "mis", "anti")
+LETTERS = re.compile(r"[A-Za-z]+(?:'t)?")
 
 SENTENCE_FEATURES = (
     "dense",
@@ -238,6 +269,28 @@ def question_features(
             1.0,
         ]
     )
+
+
+def contradicts(question: str, passage: str) -> bool:
+    """Whether ``question`` inverts what ``passage`` (the best sentence with its neighbours)
+    says: it holds a negation where the passage has none, the opposite of one of its words
+    ("lowest" for "highest"), or one of its words with a negating prefix ("unestablished").
+
+    Then the passage does not answer it, however well it matches: on the fit split of
+    squad2-dev16.json 262 questions are caught so, 92.7 % of them unanswerable (README, "Quality").
+    """
+    if NEGATED.search(question) and not NEGATED.search(passage):
+        return True
+    words = {w.lower() for w in LETTERS.findall(passage)}
+    stems = {stem(w) for w in words}
+    for w in {w.lower() for w in LETTERS.findall(question)} - words:
+        if OPPOSITE.get(w, set()) & words:
+            return True
+        for prefix in NEGATING_PREFIXES:
+            rest = w[len(prefix) :]
+            if w.startswith(prefix) and len(rest) >= 4 and (rest in words or stem(rest) in stems):
+                return True
+    return False
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
