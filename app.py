@@ -75,6 +75,10 @@ JS = """
     const box = document.querySelector('#citeqa-jump textarea');
     box.value = turn + ':' + code.textContent.trim().slice(1, -1) + ':' + Date.now();
     box.dispatchEvent(new Event('input', {bubbles: true}));
+    // On a phone the panel is below the chat: bring it into view, or the tap seems to do nothing.
+    const panel = document.querySelector('#citeqa-sources');
+    const at = panel && panel.getBoundingClientRect();
+    if (at && (at.top > window.innerHeight || at.bottom < 0)) panel.scrollIntoView({block: 'start'});
   };
   document.addEventListener('click', (e) => { const c = marker(e.target); if (c) show(e, c); }, true);
   document.addEventListener('keydown', (e) => {

@@ -143,6 +143,12 @@ def test_on_a_phone_the_sources_come_right_after_the_chat(browser, server):
     examples = page.get_by_text("Example questions").bounding_box()["y"]
     assert top["#citeqa-clear"] < top["#citeqa-sources"] < examples  # stacked: chat, sources, examples
     assert page.locator("#citeqa-chat [data-testid=block-label]").count() == 0  # it covered the first line
+    page.evaluate("window.scrollTo(0, 0)")
+    in_view = "() => { const r = document.querySelector('#citeqa-sources').getBoundingClientRect();" \
+              " return r.top >= 0 && r.top < window.innerHeight; }"  # fmt: skip
+    assert not page.evaluate(in_view)  # below the fold, under the chat
+    page.locator("#citeqa-chat code[role=button]").first.click()
+    page.wait_for_function(in_view)  # a tapped marker brings its source into view
     page.context.close()
 
 
