@@ -52,8 +52,7 @@ def fit(articles, reranked: bool, started: float) -> None:
         for q, X, _, signals, assistant, scores, reading in question_rows(article, True, rerank):
             rows.append(question_features(signals, assistant.retriever, q.question, X, scores, reading))
             labels.append(bool(q.answers))
-            top = int(signals.candidates[int(np.argmax(scores))])
-            refused.append(contradicts(q.question, assistant.passage(top)))
+            refused.append(contradicts(q.question, assistant.passage(signals.best(scores))))
         log(f"{article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
     X, y = np.array(rows), np.array(labels)
     mean, scale = standardizer(X)

@@ -199,7 +199,7 @@ class Assistant:
         # A follow-up's rewrite holds the last answer's words and is sure of what that answer
         # quoted; when the quote comes from the question's own search, that says nothing of it.
         best = max(probs, key=probs.get)
-        found = [a for signals, scores, a in ranked if signals.candidates[int(np.argmax(scores))] == best]
+        found = [a for signals, scores, a in ranked if signals.best(scores) == best]
         answerable = max(found or [a for _, _, a in ranked])
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
@@ -249,7 +249,7 @@ class Assistant:
         q = question_features(signals, self.retriever, question, X, scores, reading)
         logit = min(max(float(self.abstainer(q[None, :])[0]), -50.0), 50.0)  # exp() must not overflow
         answerable = 1.0 / (1.0 + math.exp(-logit))
-        if contradicts(question, self.passage(int(signals.candidates[int(np.argmax(scores))]))):
+        if contradicts(question, self.passage(signals.best(scores))):
             answerable = 0.0
         return signals, scores, answerable
 

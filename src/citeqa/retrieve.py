@@ -43,6 +43,10 @@ class Signals:
         per_candidate = ("candidates", "dense", "dense_neighbour", "dense_chunk", "lexical", "lexical_chunk")
         return replace(self, **{name: getattr(self, name)[keep] for name in per_candidate})
 
+    def best(self, scores: np.ndarray) -> int:
+        """The sentence id of the candidate that ``scores`` (one per candidate) ranks first."""
+        return int(self.candidates[int(np.argmax(scores))])
+
 
 class Retriever:
     """Searches one Index; safe to share between threads once built."""
