@@ -193,3 +193,23 @@ def test_the_index_type_follows_the_collection_size(encoder, article_text, tmp_p
     query = hnsw.sentence_vectors[:3]
     flat = store.make_faiss(hnsw.sentence_vectors, "flat")
     assert (loaded.faiss("sentences").search(query, 5)[1] == flat.search(query, 5)[1]).all()
+
+
+def test_progress_counts_the_characters_embedded(built, encoder, article_text, tmp_path, monkeypatch):
+    from citeqa import Assistant
+
+    monkeypatch.setattr(store, "EMBED_STEP", 8)  # several reports from one article
+    heard, counting = [], CountingEncoder(encoder)
+    hear = lambda *p: heard.append(p)  # noqa: E731
+    (tmp_path / "article.txt").write_text(article_text, encoding="utf-8")
+    paths = [tmp_path / "article.txt"]
+    first = Assistant.from_paths(paths, tmp_path / "index", encoder=counting, progress=hear)
+    total = sum(len(t) for t in counting.texts)
+    assert len(heard) > 3 and heard[-1] == (total, total)
+    assert [d for d, _ in heard] == sorted({d for d, _ in heard}) and {t for _, t in heard} == {total}
+    np.testing.assert_allclose(first.index.sentence_vectors, built.sentence_vectors, atol=1e-5)
+    np.testing.assert_allclose(first.index.chunk_vectors, built.chunk_vectors, atol=1e-5)
+
+    heard.clear()
+    Assistant.from_paths(paths, tmp_path / "index", encoder=counting, progress=hear)
+    assert heard == []  # an index that is up to date embeds nothing

@@ -66,8 +66,16 @@ class Assistant:
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    def from_texts(cls, texts: Mapping[str, str], *, encoder: Encoder | None = None, **options) -> Assistant:
-        """Index ``texts`` (document id to text) in memory; nothing is written to disk."""
+    def from_texts(
+        cls,
+        texts: Mapping[str, str],
+        *,
+        encoder: Encoder | None = None,
+        progress: store.Progress | None = None,
+        **options,
+    ) -> Assistant:
+        """Index ``texts`` (document id to text) in memory; nothing is written to disk.
+        ``progress(done, total)`` hears how many characters are embedded, after each batch."""
         settings = Settings.from_options(options)
         encoder = encoder or default_encoder()
         docs = []
@@ -80,7 +88,7 @@ class Assistant:
             if not text.strip():
                 raise DocumentError(f"{doc_id}: the document is empty")
             docs.append(Document(str(doc_id), text))
-        return cls(store.build(docs, settings, encoder), settings, encoder)
+        return cls(store.build(docs, settings, encoder, progress=progress), settings, encoder)
 
     @classmethod
     def from_paths(
@@ -90,11 +98,13 @@ class Assistant:
         *,
         rebuild: bool = False,
         encoder: Encoder | None = None,
+        progress: store.Progress | None = None,
         **options,
     ) -> Assistant:
         """Index the files at ``paths`` into ``index_dir``, or reuse the index there if it is
         up to date (same documents, same settings, same model). When only some documents
         were added, changed or removed, only those are embedded; ``rebuild`` embeds all.
+        ``progress`` as in `from_texts`.
 
         Raises:
             DocumentError: a file cannot be read; the existing index is left as it was.
@@ -117,7 +127,7 @@ class Assistant:
                 pass
             except CiteqaError as e:  # a damaged index is rebuilt, not fatal
                 log.warning("rebuilding %s: %s", index_dir, e)
-        index = store.build(docs, settings, encoder, previous)
+        index = store.build(docs, settings, encoder, previous, progress)
         store.save(index, index_dir)
         return cls(index, settings, encoder)
 

@@ -82,13 +82,20 @@ def _index(args) -> int:
     from .assistant import Assistant
 
     started = time.perf_counter()
-    assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild)
+    assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild,
+                                     progress=_show_progress if sys.stderr.isatty() else None)  # fmt: skip
     counts = assistant.index.manifest["counts"]
     print(
         f"indexed {counts['documents']} document(s), {counts['sentences']} sentences, "
         f"{counts['chunks']} chunks into {args.index_dir} ({time.perf_counter() - started:.1f} s)"
     )
     return 0
+
+
+def _show_progress(done: int, total: int) -> None:
+    """One line on a terminal, rewritten as the embedding goes on."""
+    line = f"\rembedding: {done / total:.0%} of {total:,} characters"
+    print(line, end="\n" if done == total else "", file=sys.stderr, flush=True)
 
 
 def _ask(args) -> int:

@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 # From this many vectors, "auto" picks HNSW over exact search (see index_kind).
 APPROXIMATE_FROM = 200_000
 HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+EMBED_STEP = 512  # texts embedded between two progress reports
+Progress = Callable[[int, int], None]  # (characters embedded, characters to embed)
 
 FORMAT_VERSION = 1
 _JUNK = re.compile(r"(?i)^(\.DS_Store|\._.*|Thumbs\.db|desktop\.ini)$")
@@ -109,11 +112,16 @@ def make_faiss(vectors: np.ndarray, kind: str):
 
 
 def build(
-    documents: list[Document], settings: Settings, encoder: Encoder, previous: Index | None = None
+    documents: list[Document],
+    settings: Settings,
+    encoder: Encoder,
+    previous: Index | None = None,
+    progress: Progress | None = None,
 ) -> Index:
     """Split, chunk and embed ``documents``. The sentences and chunks of documents that are
     unchanged in ``previous`` (same text, model and settings) keep their embeddings: only new
-    and changed documents are embedded.
+    and changed documents are embedded. ``progress(done, total)`` is told, after each batch,
+    how many of the characters to embed are done (embedding is nearly all of the time).
 
     Raises:
         DocumentError: two documents share an id, or a document has nothing to index.
@@ -134,17 +142,15 @@ def build(
     chunks = make_chunks(sentences, settings.chunk_sentences, settings.chunk_overlap, settings.chunk_chars)
     known_sentences, known_chunks = _reusable(previous, by_id, settings, encoder)
     started = time.perf_counter()
-    sentence_vectors = _embed(
-        [(s.doc_id, s.start, s.end) for s in sentences], known_sentences, lambda i: sentences[i].text, encoder
-    )
-    single = {i: sentence_vectors[c.first] for i, c in enumerate(chunks) if c.last - c.first == 1}
-    chunk_vectors = _embed(
-        [(c.doc_id, c.start, c.end) for c in chunks],
-        known_chunks,
-        lambda i: chunk_text(chunks[i], sentences),
-        encoder,
-        single,  # a one-sentence chunk reuses its sentence's vector: nothing is embedded twice
-    )
+    sentence_vectors, new_sentences = _known([(s.doc_id, s.start, s.end) for s in sentences], known_sentences)
+    chunk_vectors, new_chunks = _known([(c.doc_id, c.start, c.end) for c in chunks], known_chunks)
+    # a one-sentence chunk takes its sentence's vector: nothing is embedded twice
+    single = {i: c.first for i in new_chunks if (c := chunks[i]).last - c.first == 1}
+    todo = [(sentence_vectors, i, sentences[i].text) for i in new_sentences]
+    todo += [(chunk_vectors, i, chunk_text(chunks[i], sentences)) for i in new_chunks if i not in single]
+    _encode_into(todo, encoder, progress)
+    for i, first in single.items():
+        chunk_vectors[i] = sentence_vectors[first]
     log.info(
         "embedded %d sentences and %d chunks in %.1f s",
         len(sentences),
@@ -169,21 +175,29 @@ def _reusable(previous: Index | None, docs: dict[str, Document], settings: Setti
     return sentences, chunks
 
 
-def _embed(keys, known: dict, text_of, encoder: Encoder, given: dict | None = None) -> np.ndarray:
-    """Vectors for ``keys``: taken from ``given`` (by position) or ``known`` (by key) when there,
-    the rest embedded in one batch."""
+def _known(keys, known: dict) -> tuple[np.ndarray, list[int]]:
+    """Vectors for ``keys``, filled in from ``known`` (by key), and the positions still to embed."""
     vectors = np.zeros((len(keys), DIMENSION), dtype=np.float32)
     missing = []
     for i, key in enumerate(keys):
-        if given and i in given:
-            vectors[i] = given[i]
-        elif key in known:
+        if key in known:
             vectors[i] = known[key]
         else:
             missing.append(i)
-    if missing:
-        vectors[missing] = encoder.encode([text_of(i) for i in missing])
-    return vectors
+    return vectors, missing
+
+
+def _encode_into(todo: list[tuple[np.ndarray, int, str]], encoder: Encoder, progress: Progress | None):
+    """Embed each (vectors, row, text) of ``todo`` into ``vectors[row]``, EMBED_STEP texts at a
+    time, telling ``progress`` the characters done after each step."""
+    total, done = sum(len(text) for *_, text in todo), 0
+    for k in range(0, len(todo), EMBED_STEP):
+        step = todo[k : k + EMBED_STEP]
+        for (vectors, row, _), vector in zip(step, encoder.encode([t for *_, t in step]), strict=True):
+            vectors[row] = vector
+        done += sum(len(text) for *_, text in step)
+        if progress is not None:
+            progress(done, total)
 
 
 def _manifest(
