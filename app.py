@@ -40,6 +40,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 PRIVATE = {"api_visibility": "private"}  # UI events are not API endpoints; /ask is
 KEEP_UPLOADS = 32  # uploaded collections kept in memory, least recently used dropped
 PLACEHOLDER = {False: "Ask a question about the article…", True: "Ask a question about your documents…"}
+INDEXING = "Indexing your documents: a new chat about them opens when it is done…"
+# uploads indexed at the same time, across sessions: a small one need not wait for a large one
+UPLOADS_AT_ONCE = 2
 CHAT_PLACEHOLDER = ("Each answer quotes the text word for word. Click a marker such as `[1]` to see "
                     "the quote in its paragraph under Sources.")  # fmt: skip
 SHOWN_CHARS = 300  # of a refused question, in the chat (the box keeps all of it)
@@ -118,7 +121,7 @@ class Collections:
                 self._items.move_to_end(key)
                 return self._items[key]
         raise CiteqaError(
-            f"your uploaded documents were closed to make room for newer uploads (this server keeps "
+            f"Your uploaded documents were closed to make room for newer uploads (this server keeps "
             f"the latest {self.keep}); upload them again, or go back to the bundled article"
         )
 
@@ -148,6 +151,8 @@ def show_sources(assistant: Assistant, answer: dict | None, pick: str | None = N
     for c in answer["citations"]:
         if pick and pick != str(c["number"]):
             continue
+        if c["doc_id"] not in assistant.index.documents:  # asked of the documents open before
+            return "<p>This answer's documents are no longer open in this chat; ask it again.</p>"
         para = assistant.paragraph(c["doc_id"], c["start"])
         text = assistant.document(c["doc_id"]).text
         before, quote, after = (text[para.start : c["start"]], text[c["start"] : c["end"]],
@@ -171,7 +176,7 @@ def collection_status(assistant: Assistant, seconds: float | None = None) -> str
     names = ", ".join(escape_markdown(d) for d in assistant.index.documents)
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     return (f"Indexed {counts['documents']} document(s) ({names}): {counts['sentences']} sentences, "
-            f"{counts['chunks']} chunks{took}.")  # fmt: skip
+            f"{counts['chunks']} passages{took}.")  # fmt: skip
 
 
 def read_uploads(files: list) -> list:
@@ -252,28 +257,45 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
     def clear():
         return [], [], [], None, *panel(default, None)
 
-    def use_uploads(files: list):
+    def indexing(files: list):
+        """Until the uploads are indexed, the chat takes no question (it would go to the
+        documents open now, and the new chat would replace it) and no other upload starts."""
+        shown = ", ".join(Path(f if isinstance(f, str) else f.name).name for f in files or [])
+        return (f"Indexing {escape_markdown(shown)}…" if shown else gr.skip(),
+                gr.Textbox(interactive=False, placeholder=INDEXING), *locked(True))  # fmt: skip
+
+    def locked(on: bool):
+        return [gr.Button(interactive=not on) for _ in range(3)]  # Ask, Chat about these, Back
+
+    def use_uploads(files: list, current: str | None, progress=gr.Progress()):  # noqa: B008 (how gradio finds it)
         started = time.perf_counter()
         try:
-            assistant = Assistant.from_texts({d.doc_id: d.text for d in read_uploads(files)},
-                                             encoder=default.encoder)  # fmt: skip
+            docs = read_uploads(files)
+            progress(0, desc="Splitting into sentences")
+            assistant = Assistant.from_texts(
+                {d.doc_id: d.text for d in docs}, encoder=default.encoder,
+                progress=lambda done, total: progress((done, total), desc="Embedding", unit="characters"),
+            )  # fmt: skip
         except (CiteqaError, ValueError, OSError) as e:
-            return gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 10
+            back = gr.Textbox(interactive=True, placeholder=PLACEHOLDER[current is not None])
+            return (gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 8, back, gr.skip(),
+                    *locked(False))  # fmt: skip
         key = collections.add(assistant)
         took = time.perf_counter() - started
         status = collection_status(assistant, took) + " A new chat about them is open on the Chat tab."
-        return (key, status, *clear(), *documents_update(assistant, uploaded=True))
+        return (key, status, *clear(), *documents_update(assistant, uploaded=True), *locked(False))
 
     def use_article():
         return (None, "Back to the bundled article, in a new chat. " + collection_status(default),
-                *clear(), *documents_update(default, uploaded=False))  # fmt: skip
+                *clear(), *documents_update(default, uploaded=False), None)  # fmt: skip
 
     def documents_update(assistant: Assistant, uploaded: bool):
         """The document picker, the Chat tab's line saying what it asks, its placeholder and
         whether the bundled article's example questions show."""
         ids = list(assistant.index.documents)
         return (gr.Dropdown(choices=ids, value=ids[0]), asking(assistant),
-                gr.Textbox(placeholder=PLACEHOLDER[uploaded]), gr.Column(visible=not uploaded))  # fmt: skip
+                gr.Textbox(placeholder=PLACEHOLDER[uploaded], interactive=True),
+                gr.Column(visible=not uploaded))  # fmt: skip
 
     def read_document(doc_id: str | None, key: str | None) -> str:
         try:
@@ -287,8 +309,8 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         history = gr.State([])
         answers = gr.State([])
         selected = gr.State(None)
-        gr.Markdown("# citeqa\nAsk about the article: every answer quotes it word for word, "
-                    "with citations you can check.")  # fmt: skip
+        gr.Markdown("# citeqa\nAsk about a news article, or upload your own documents: every answer "
+                    "quotes them word for word, with citations you can check.")  # fmt: skip
         with gr.Tab("Chat"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -297,7 +319,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                                       label="Chat", show_label=False, sanitize_html=True,
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
-                    question = gr.Textbox(placeholder=PLACEHOLDER[False],
+                    question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question",
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
                         send = gr.Button("Ask", variant="primary", elem_id="citeqa-ask")
@@ -332,8 +354,12 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
         switched = [key, status, *reset, doc_pick, shown, question, examples]
-        use.click(use_uploads, files, switched, **PRIVATE)
-        back.click(use_article, None, switched, **PRIVATE)
+        buttons = [send, use, back]
+        use.click(indexing, files, [status, question, *buttons], **PRIVATE).then(
+            use_uploads, [files, key], [*switched, *buttons], show_progress_on=status,
+            concurrency_limit=UPLOADS_AT_ONCE, **PRIVATE,
+        )  # fmt: skip
+        back.click(use_article, None, [*switched, files], **PRIVATE)  # the upload box emptied too
         doc_pick.change(read_document, [doc_pick, key], doc_text, **PRIVATE)
 
         def api_ask(question: str, history: list[dict] | None = None) -> dict:

@@ -183,7 +183,7 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     page.get_by_role("tab", name="Documents").click()
     page.locator("#citeqa-files input[type=file]").set_input_files([str(evil), str(notes)])
     page.locator("#citeqa-use").click()
-    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('lighthouse.txt')")
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Indexed 2')")
     status = page.locator("#citeqa-status").inner_text()
     assert "Indexed 2 document(s) (lighthouse.txt, notes.md)" in status and "sentences" in status
     assert "A new chat about them" in status
@@ -212,11 +212,49 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     assert page.get_by_text("Example questions").is_visible()
 
 
+def test_while_uploads_are_indexed_the_chat_waits_and_shows_progress(page, browser, server, tmp_path):
+    """A question asked meanwhile would go to the article, and the new chat would replace it.
+    Another session's small upload does not wait for this one."""
+    notes = tmp_path / "ledger.txt"
+    notes.write_text("".join(f"Entry {n} of the ledger records {n * 7} barrels of oil shipped to port "
+                             f"number {n % 13}.\n\n" for n in range(700)), encoding="utf-8")  # fmt: skip
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#citeqa-files input[type=file]").set_input_files(str(notes))
+    page.locator("#citeqa-use").click()
+    page.wait_for_function("document.querySelector('#citeqa-question textarea').disabled")
+    assert page.locator("#citeqa-ask").is_disabled() and page.locator("#citeqa-use").is_disabled()
+    assert page.locator("#citeqa-back").is_disabled()
+    bar = page.locator("#citeqa-status [role=progressbar][aria-label=Embedding]")
+    bar.wait_for()
+    assert "Indexing ledger.txt" in page.locator("#citeqa-status").inner_text()
+    other = browser.new_context().new_page()
+    other.set_default_timeout(WAIT)
+    other.goto(server)
+    (tmp_path / "memo.txt").write_text("The memo says the port closes at noon.", encoding="utf-8")
+    upload(other, tmp_path / "memo.txt")
+    assert "Indexed" not in page.locator("#citeqa-status").inner_text()  # the ledger is still going
+    other.context.close()
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Indexed')")
+    assert "700 sentences" in page.locator("#citeqa-status").inner_text()
+    assert not page.locator("#citeqa-question textarea").is_disabled()
+    assert page.locator("#citeqa-ask").is_enabled() and page.locator("#citeqa-back").is_enabled()
+    page.get_by_role("tab", name="Chat").click()
+    assert "your documents" in page.get_by_role("textbox", name="Question").get_attribute("placeholder")
+    ask(page, "How many barrels does entry 12 of the ledger record?", "84 barrels")
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#citeqa-files", has_text="53.9").wait_for()  # the file, by its size
+    page.locator("#citeqa-back").click()
+    page.wait_for_function("!document.querySelector('#citeqa-files').innerText.includes('53.9')")
+    assert "Drop File Here" in page.locator("#citeqa-files").inner_text()  # emptied, ready for new ones
+
+
 def upload(page, path: Path) -> None:
     page.get_by_role("tab", name="Documents").click()
     page.locator("#citeqa-files input[type=file]").set_input_files([str(path)])
     page.locator("#citeqa-use").click()
-    page.wait_for_function(f"document.querySelector('#citeqa-status').innerText.includes('{path.name}')")
+    page.wait_for_function(f"document.querySelector('#citeqa-status').innerText.includes('Indexed 1 "
+                           f"document(s) ({path.name})')")  # fmt: skip
     page.get_by_role("tab", name="Chat").click()
 
 
@@ -248,8 +286,7 @@ def test_bad_uploads_get_clear_messages(page, tmp_path):
     empty.write_text("   \n", encoding="utf-8")
     page.locator("#citeqa-files input[type=file]").set_input_files(str(empty))
     page.locator("#citeqa-use").click()
-    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('empty')")
-    assert "⚠️" in status.inner_text()
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('⚠️ empty.txt')")
 
     page.wait_for_function("!document.querySelector('#citeqa-status').innerText.includes('/tmp')")
     assert status.inner_text().startswith("⚠️ empty.txt: the document is empty")
@@ -269,7 +306,7 @@ def test_misnamed_and_too_many_files_are_refused(page, tmp_path):
     photo.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     page.locator("#citeqa-files input[type=file]").set_input_files(str(photo))
     page.locator("#citeqa-use").click()
-    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('photo.txt')")
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('⚠️ photo.txt')")
     assert "binary" in page.locator("#citeqa-status").inner_text()
     many = []
     for n in range(25):
@@ -360,3 +397,21 @@ def test_the_app_makes_no_outside_connection(tmp_path, browser):
     loopback = ("'127.", "('127.", "'localhost'", "('localhost'", "('::1'", "'::1'")
     outside = [e for e in events if not e[1].startswith(loopback) and not e[1].startswith("'/")]
     assert outside == [], outside
+
+
+def test_sources_of_an_answer_from_documents_no_longer_open(assistant):
+    """An answer that arrives after the chat switched to other documents (a question in flight
+    when an upload finished) gets a message in the sources panel, not an error."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("citeqa_app", ROOT / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    record = assistant.ask("Who did Putin invite to Moscow?").to_dict()
+    assert "<mark>Russian President Vladimir Putin" in app.show_sources(assistant, record)
+    from citeqa import Assistant
+
+    other = Assistant.from_texts(
+        {"memo.txt": "The memo says the port closes at noon."}, encoder=assistant.encoder
+    )
+    assert "no longer open in this chat" in app.show_sources(other, record)

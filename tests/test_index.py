@@ -205,7 +205,7 @@ def test_progress_counts_the_characters_embedded(built, encoder, article_text, t
     paths = [tmp_path / "article.txt"]
     first = Assistant.from_paths(paths, tmp_path / "index", encoder=counting, progress=hear)
     total = sum(len(t) for t in counting.texts)
-    assert len(heard) > 3 and heard[-1] == (total, total)
+    assert len(heard) > 3 and heard[0] == (0, total) and heard[-1] == (total, total)
     assert [d for d, _ in heard] == sorted({d for d, _ in heard}) and {t for _, t in heard} == {total}
     np.testing.assert_allclose(first.index.sentence_vectors, built.sentence_vectors, atol=1e-5)
     np.testing.assert_allclose(first.index.chunk_vectors, built.chunk_vectors, atol=1e-5)

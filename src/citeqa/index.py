@@ -189,8 +189,10 @@ def _known(keys, known: dict) -> tuple[np.ndarray, list[int]]:
 
 def _encode_into(todo: list[tuple[np.ndarray, int, str]], encoder: Encoder, progress: Progress | None):
     """Embed each (vectors, row, text) of ``todo`` into ``vectors[row]``, EMBED_STEP texts at a
-    time, telling ``progress`` the characters done after each step."""
+    time, telling ``progress`` the characters done before the first step and after each."""
     total, done = sum(len(text) for *_, text in todo), 0
+    if progress is not None and todo:
+        progress(0, total)
     for k in range(0, len(todo), EMBED_STEP):
         step = todo[k : k + EMBED_STEP]
         for (vectors, row, _), vector in zip(step, encoder.encode([t for *_, t in step]), strict=True):
