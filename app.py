@@ -18,6 +18,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import argparse  # noqa: E402
 import html  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -58,7 +59,8 @@ CSS = """
 .citeqa-source p { white-space: pre-wrap; margin: 0; }
 .citeqa-source mark { background: #ffe58a; color: #000; padding: 0 0.1em; }
 #citeqa-chat .message-row code { cursor: pointer; }
-#citeqa-jump { display: none; }
+#citeqa-jump, #citeqa-copies { display: none; }
+#citeqa-chat button[data-copied]::after { content: "Copied"; font-size: 0.75em; margin-left: 0.3em; }
 """
 # A citation marker (rendered as inline code "[n]") in the chat is a button: clicked, or Enter on
 # it, it shows that source of its answer. It tells the server through a hidden box, "turn:n:t",
@@ -84,6 +86,30 @@ JS = """
     if (at && (at.top > window.innerHeight || at.bottom < 0)) panel.scrollIntoView({block: 'start'});
   };
   document.addEventListener('click', (e) => { const c = marker(e.target); if (c) show(e, c); }, true);
+  // A message's copy button copies it as plain text (citeqa-copies holds one per message: the
+  // question as typed, the quotes with where each comes from), not as the chat's Markdown.
+  document.addEventListener('click', (e) => {
+    const button = e.target.closest && e.target.closest('#citeqa-chat button[aria-label="Copy message"]');
+    const box = document.querySelector('#citeqa-copies textarea');
+    if (!button || !box) return;
+    const rows = [...document.querySelectorAll('#citeqa-chat .message-row')];
+    const before = (r) => r.compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING;
+    const row = rows.filter(before).pop();  // the message the button belongs to
+    const text = row && JSON.parse(box.value || '[]')[rows.indexOf(row)];
+    if (typeof text !== 'string') return;
+    e.stopPropagation();
+    e.preventDefault();
+    const done = () => { button.dataset.copied = ''; setTimeout(() => delete button.dataset.copied, 1500); };
+    const fallback = () => {  // no clipboard API outside a secure context (plain http to another host)
+      const area = Object.assign(document.createElement('textarea'), {value: text});
+      document.body.append(area);
+      area.select();
+      if (document.execCommand('copy')) done();
+      area.remove();
+    };
+    if (!navigator.clipboard || !window.isSecureContext) return fallback();
+    navigator.clipboard.writeText(text).then(done, fallback);
+  }, true);
   document.addEventListener('keydown', (e) => {
     const c = marker(e.target);
     if (c && (e.key === 'Enter' || e.key === ' ')) show(e, c);
@@ -203,10 +229,11 @@ def read_uploads(files: list) -> list:
 def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
     collections = Collections(default, keep_uploads)
 
-    def respond(question: str, messages: list, history: list, answers: list, key: str | None):
+    def respond(question: str, messages: list, history: list, answers: list, copies: str, key: str | None):
         question = (question or "").strip()
         if not question:
-            return "", messages, history, answers, gr.skip(), gr.skip(), gr.skip()
+            return "", messages, history, answers, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        copied = json.loads(copies or "[]")
         assistant = collections.default  # until the session's own is found
         try:
             assistant = collections.get(key)
@@ -215,11 +242,14 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             shown = question if len(question) <= SHOWN_CHARS else question[:SHOWN_CHARS] + " …"
             messages = [*messages, {"role": "user", "content": escape_markdown(shown)},
                         {"role": "assistant", "content": f"⚠️ {escape_markdown(str(e))}"}]  # fmt: skip
-            return question, messages, history, [*answers, None], None, *panel(assistant, None)
+            copies = json.dumps([*copied, question, str(e)])
+            return question, messages, history, [*answers, None], None, *panel(assistant, None), copies
         messages = [*messages, {"role": "user", "content": escape_markdown(question)},
                     {"role": "assistant", "content": show_message(answer)}]  # fmt: skip
         record = answer.to_dict()
-        return "", messages, [*history, *answer.turn()], [*answers, record], None, *panel(assistant, record)
+        copies = json.dumps([*copied, question, assistant.as_text(answer)])
+        return ("", messages, [*history, *answer.turn()], [*answers, record], None, *panel(assistant, record),
+                copies)  # fmt: skip
 
     def panel(assistant: Assistant, record: dict | None, number: str | None = None):
         numbers = [str(c["number"]) for c in record["citations"]] if record else []
@@ -255,7 +285,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             return turn, f"<p>⚠️ {html.escape(str(e))}</p>", gr.skip()
 
     def clear():
-        return [], [], [], None, *panel(default, None)
+        return [], [], [], None, *panel(default, None), "[]"
 
     def indexing(files: list):
         """Until the uploads are indexed, the chat takes no question (it would go to the
@@ -278,7 +308,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             )  # fmt: skip
         except (CiteqaError, ValueError, OSError) as e:
             back = gr.Textbox(interactive=True, placeholder=PLACEHOLDER[current is not None])
-            return (gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 8, back, gr.skip(),
+            return (gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 9, back, gr.skip(),
                     *locked(False))  # fmt: skip
         key = collections.add(assistant)
         took = time.perf_counter() - started
@@ -319,6 +349,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                                       label="Chat", show_label=False, sanitize_html=True,
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
+                    copies = gr.Textbox("[]", elem_id="citeqa-copies", show_label=False, container=False)
                     question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question",
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
@@ -344,13 +375,13 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             doc_text = gr.Textbox(default.document(ids[0]).text, lines=20, max_lines=40,
                                   interactive=False, show_label=False, elem_id="citeqa-document")  # fmt: skip
 
-        chat_outputs = [question, chat, history, answers, selected, sources, picker]
-        question.submit(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
-        send.click(respond, [question, chat, history, answers, key], chat_outputs, **PRIVATE)
+        chat_outputs = [question, chat, history, answers, selected, sources, picker, copies]
+        question.submit(respond, [question, chat, history, answers, copies, key], chat_outputs, **PRIVATE)
+        send.click(respond, [question, chat, history, answers, copies, key], chat_outputs, **PRIVATE)
         picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)
         chat.select(select, [answers, key], [selected, sources, picker], **PRIVATE)
         marker.change(jump, [marker, answers, key], [selected, sources, picker], **PRIVATE)
-        reset = [chat, history, answers, selected, sources, picker]
+        reset = [chat, history, answers, selected, sources, picker, copies]
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
         switched = [key, status, *reset, doc_pick, shown, question, examples]

@@ -86,10 +86,11 @@ def upload(url: str, folder: Path, kilobytes: int) -> tuple[float, float, str]:
         page.goto(url)
         page.get_by_role("tab", name="Documents").click()
         page.locator("#citeqa-files input[type=file]").set_input_files(str(doc))
-        page.locator("#citeqa-files", has_text="archive.txt").wait_for()
+        page.locator("#citeqa-files", has_text="archive").wait_for()  # shown as "archive", ".txt"
         started = time.monotonic()
         page.locator("#citeqa-use").click()
-        page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('archive.txt')")
+        done = "s => s.includes('Indexed') || s.includes('⚠️')"  # not "Indexing archive.txt…"
+        page.wait_for_function(f"({done})(document.querySelector('#citeqa-status').innerText)")
         ended = time.monotonic()
         status = page.locator("#citeqa-status").inner_text()
         browser.close()

@@ -103,6 +103,33 @@ def test_chat_follow_up_citations_and_screenshot(page):
     ask(page, "Who won the war?", "does not say")
 
 
+def test_copying_a_message_copies_plain_text_with_its_sources(browser, server):
+    """Not the chat's Markdown (escapes, "> ", backticks): the question as typed; the quotes,
+    each with where it comes from, as `citeqa ask` prints them."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(server)
+    question = "Who did Putin *invite* to Moscow? [really]"
+    ask(page, question, "foreign ministers")
+    ask(page, "Who won the war?", "does not say")
+    copy = page.locator("#citeqa-chat button[aria-label='Copy message']")
+    copy.nth(1).click()
+    page.locator("#citeqa-chat button[data-copied]").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    article = ARTICLE.read_text(encoding="utf-8")
+    quote = copied.split("“")[1].split("”")[0]
+    assert quote in article and quote.startswith("Russian President Vladimir Putin invited")
+    assert "\\" not in copied and "`" not in copied and not copied.startswith(">")
+    start = article.index(quote)
+    assert copied.endswith(f"[1] {ARTICLE.name}, paragraph 3, characters {start}–{start + len(quote)}")
+    copy.nth(0).click()
+    page.wait_for_function("t => navigator.clipboard.readText().then(c => c == t)", arg=question)
+    copy.nth(3).click()
+    page.wait_for_function("() => navigator.clipboard.readText().then(c => c.startsWith('The article does'))")
+    context.close()
+
+
 def test_the_sources_follow_a_new_answer_after_an_earlier_one_was_picked(page):
     ask(page, "Who did Putin invite to Moscow?", "foreign ministers")
     ask(page, "How many people fled their homes?", "70,000")

@@ -178,6 +178,17 @@ class Assistant:
         found = self._paragraphs[doc_id]
         return next((p for p in found if p.start <= start < p.end), found[-1])
 
+    def as_text(self, answer: Answer) -> str:
+        """``answer`` as plain text: each quote in quotation marks with its marker, then where
+        each comes from ("[1] a.txt, paragraph 3, characters 120–410"). The CLI prints this;
+        the chat's copy button copies it."""
+        if answer.abstained:
+            return answer.text
+        quotes = [f"“{c.quote}” [{c.number}]" for c in answer.citations]
+        sources = [f"[{c.number}] {c.doc_id}, paragraph {self.paragraph(c.doc_id, c.start).number}, "
+                   f"characters {c.start}–{c.end}" for c in answer.citations]  # fmt: skip
+        return "\n\n".join(quotes) + "\n\n" + "\n".join(sources)
+
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer ``question``, taking earlier turns of ``history`` into account.
 

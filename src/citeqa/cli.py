@@ -138,14 +138,7 @@ def _show(assistant, answer, as_json: bool, indent: int | None = 2) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=indent))
         return
-    if answer.abstained:
-        print(answer.text)
-        return
-    for c in answer.citations:
-        print(f"“{c.quote}” [{c.number}]\n")
-    for c in answer.citations:
-        para = assistant.paragraph(c.doc_id, c.start).number
-        print(f"[{c.number}] {c.doc_id}, paragraph {para}, characters {c.start}–{c.end}")
+    print(assistant.as_text(answer))
 
 
 if __name__ == "__main__":
