@@ -316,6 +316,37 @@ def test_a_sentence_repeated_in_two_paragraphs_is_quoted_once(encoder):
     assert_citations_exact(assistant, answer)
 
 
+def test_the_confidence_follows_the_quote_once_repeats_are_merged(encoder, monkeypatch):
+    """Two searches (a follow-up's): one sure of nothing and best at "Trains cross it", one
+    sure of the second copy of the opening sentence. Merged with its first copy, that sentence
+    is quoted, so its search's confidence is the answer's, not the other's."""
+    import numpy as np
+
+    from citeqa.retrieve import Query
+
+    text = ("The Harbour Bridge opened to traffic in March 1932. Its arch is painted grey.\n\n"
+            "Trains cross it every day.\n\n"
+            "The Harbour Bridge opened to traffic in March 1932. Climbers walk over the top.\n")  # fmt: skip
+    assistant = Assistant.from_texts({"bridge.txt": text}, encoder=encoder)
+    sentences = [s.text for s in assistant.index.sentences]
+    assert sentences[0] == sentences[3] and sentences[2] == "Trains cross it every day."
+
+    class Found:  # what a search returns, as far as ask looks at it
+        candidates = np.array([0, 2, 3])
+
+        def best(self, scores):
+            return int(self.candidates[np.argmax(scores)])
+
+    searches = [Query("q", [], [], "q"), Query("rewrite", [], [], "q")]
+    made = {"q": (np.log([0.30, 0.40, 0.30]), 0.05), "rewrite": (np.log([0.25, 0.35, 0.40]), 0.90)}
+    monkeypatch.setattr("citeqa.assistant.queries", lambda question, history: searches)
+    monkeypatch.setattr(assistant, "score", lambda question, query, vector: (Found(), *made[query.text]))
+    answer = assistant.ask("When did it open?")
+    assert not answer.abstained and answer.confidence == 0.9
+    assert answer.citations[0].start == 0 and len(answer.citations) == 2  # one copy, then "Trains"
+    assert_citations_exact(assistant, answer)
+
+
 def test_several_documents(encoder):
     assistant = Assistant.from_texts(
         {

@@ -216,15 +216,15 @@ class Assistant:
         for signals, scores, _ in ranked:
             for s, p in zip(signals.candidates, softmax(scores), strict=True):
                 probs[int(s)] = probs.get(int(s), 0.0) + float(p) / len(ranked)
+        probs, copy_of = self._merge_repeats(probs)
         # The confidence comes from the searches whose own best sentence is the one quoted first.
         # A follow-up's rewrite holds the last answer's words and is sure of what that answer
         # quoted; when the quote comes from the question's own search, that says nothing of it.
         best = max(probs, key=probs.get)
-        found = [a for signals, scores, a in ranked if signals.best(scores) == best]
+        found = [a for signals, scores, a in ranked if copy_of[signals.best(scores)] == best]
         answerable = max(found or [a for _, _, a in ranked])
         if answerable < self.settings.abstain_threshold:
             return abstention(question, answerable, searches[-1].text, len(self.index.documents))
-        probs = self._merge_repeats(probs)
         order = sorted(probs, key=probs.get, reverse=True)[: self.settings.max_quotes]
         picks = [
             (self.index.sentences[s], probs[s])
@@ -233,16 +233,18 @@ class Assistant:
         ]
         return quoted(question, picks, answerable, searches[-1].text)
 
-    def _merge_repeats(self, probs: dict[int, float]) -> dict[int, float]:
+    def _merge_repeats(self, probs: dict[int, float]) -> tuple[dict[int, float], dict[int, int]]:
         """One entry per sentence text: a sentence repeated elsewhere in the documents is
-        quoted once, at its first place, with the weight of all its copies."""
+        quoted once, at its first place, with the weight of all its copies. Also: which
+        entry each sentence went into."""
         merged: dict[int, float] = {}
         first: dict[str, int] = {}
+        copy_of: dict[int, int] = {}
         for s in sorted(probs):
             key = " ".join(self.index.sentences[s].text.split())
-            kept = first.setdefault(key, s)
-            merged[kept] = merged.get(kept, 0.0) + probs[s]
-        return merged
+            copy_of[s] = first.setdefault(key, s)
+            merged[copy_of[s]] = merged.get(copy_of[s], 0.0) + probs[s]
+        return merged, copy_of
 
     def rank(
         self, question: str, query: Query, vector: np.ndarray
