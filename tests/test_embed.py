@@ -46,3 +46,17 @@ def test_answering_imports_neither_sentence_transformers_nor_transformers():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_batches_in_bfloat16_give_nearly_the_float32_vectors(encoder, article_text, monkeypatch):
+    """Indexing embeds in bfloat16 where the CPU has it; CITEQA_FLOAT32=1 keeps float32."""
+    texts = [p.strip() for p in article_text.split("\n") if len(p.strip()) > 20]
+    assert len(texts) > DIRECT_UP_TO
+    fast = encoder.encode(texts)
+    monkeypatch.setenv("CITEQA_FLOAT32", "1")
+    exact_encoder = Encoder()
+    assert exact_encoder.bfloat16 is False
+    exact = exact_encoder.encode(texts)
+    assert ((fast * exact).sum(axis=1)).min() > 0.9999
+    np.testing.assert_array_equal(np.argsort(-(fast @ fast.T), axis=1)[:, :3],
+                                  np.argsort(-(exact @ exact.T), axis=1)[:, :3])  # fmt: skip

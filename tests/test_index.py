@@ -207,8 +207,10 @@ def test_progress_counts_the_characters_embedded(built, encoder, article_text, t
     total = sum(len(t) for t in counting.texts)
     assert len(heard) > 3 and heard[0] == (0, total) and heard[-1] == (total, total)
     assert [d for d, _ in heard] == sorted({d for d, _ in heard}) and {t for _, t in heard} == {total}
-    np.testing.assert_allclose(first.index.sentence_vectors, built.sentence_vectors, atol=1e-5)
-    np.testing.assert_allclose(first.index.chunk_vectors, built.chunk_vectors, atol=1e-5)
+    # the same vectors, up to bfloat16's rounding in batches made up otherwise (test_embed.py)
+    for ours, theirs in ((first.index.sentence_vectors, built.sentence_vectors),
+                         (first.index.chunk_vectors, built.chunk_vectors)):  # fmt: skip
+        assert (ours * theirs).sum(axis=1).min() > 0.9999
 
     heard.clear()
     Assistant.from_paths(paths, tmp_path / "index", encoder=counting, progress=hear)

@@ -190,6 +190,7 @@ def _known(keys, known: dict) -> tuple[np.ndarray, list[int]]:
 def _encode_into(todo: list[tuple[np.ndarray, int, str]], encoder: Encoder, progress: Progress | None):
     """Embed each (vectors, row, text) of ``todo`` into ``vectors[row]``, EMBED_STEP texts at a
     time, telling ``progress`` the characters done before the first step and after each."""
+    todo = sorted(todo, key=lambda t: len(t[2]))  # batches of like lengths: little padding
     total, done = sum(len(text) for *_, text in todo), 0
     if progress is not None and todo:
         progress(0, total)
