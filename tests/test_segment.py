@@ -112,3 +112,17 @@ def test_a_hard_wrapped_paragraph_is_split_into_sentences_not_lines():
         assert line in texts
     for s in split_sentences(doc):
         assert doc.text[s.start : s.end] == s.text
+
+
+def test_threads_splitting_at_once_get_the_sentences_of_one_alone(article_text):
+    """Two uploads are indexed at once in the app: each must be split as if alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def text(n: int) -> str:  # eight copies of the article, each a little different
+        return "\n\n".join(article_text.replace("Putin", f"Putin{k}") for k in range(n, n + 8))
+
+    docs = [Document(f"{n}.txt", text(n)) for n in range(4)]
+    alone = [split_sentences(d) for d in docs]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(split_sentences, docs)) == alone

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 from .clean import paragraphs
 from .load import Document
@@ -31,11 +31,18 @@ class Sentence:
         return asdict(self)
 
 
-@lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd  # a rule-based splitter that needs no data download
+_local = threading.local()
 
-    return pysbd.Segmenter(language="en", clean=False)
+
+def _segmenter():
+    """This thread's pysbd splitter (rule-based, no data download). One per thread: a
+    Segmenter keeps the text it works on in itself, so two threads sharing one (two uploads
+    indexed at once) cut each other's sentences in wrong places."""
+    if not hasattr(_local, "segmenter"):
+        import pysbd
+
+        _local.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return _local.segmenter
 
 
 def split_sentences(doc: Document, max_chars: int = MAX_SENTENCE_CHARS) -> list[Sentence]:
