@@ -201,7 +201,8 @@ def collection_status(assistant: Assistant, seconds: float | None = None) -> str
     counts = assistant.index.manifest["counts"]
     names = ", ".join(escape_markdown(d) for d in assistant.index.documents)
     took = f" in {seconds:.1f} s" if seconds is not None else ""
-    return (f"Indexed {counts['documents']} document(s) ({names}): {counts['sentences']} sentences, "
+    documents = f"{counts['documents']} document" + ("s" if counts["documents"] > 1 else "")
+    return (f"Indexed {documents} ({names}): {counts['sentences']} sentences, "
             f"{counts['chunks']} passages{took}.")  # fmt: skip
 
 
@@ -240,9 +241,10 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             answer = assistant.ask(question, history=history)
         except CiteqaError as e:  # the question stays in the box, to be mended and asked again
             shown = question if len(question) <= SHOWN_CHARS else question[:SHOWN_CHARS] + " …"
+            said = str(e)[:1].upper() + str(e)[1:]  # citeqa's messages start in lower case
             messages = [*messages, {"role": "user", "content": escape_markdown(shown)},
-                        {"role": "assistant", "content": f"⚠️ {escape_markdown(str(e))}"}]  # fmt: skip
-            copies = json.dumps([*copied, question, str(e)])
+                        {"role": "assistant", "content": f"⚠️ {escape_markdown(said)}"}]  # fmt: skip
+            copies = json.dumps([*copied, question, said])
             return question, messages, history, [*answers, None], None, *panel(assistant, None), copies
         messages = [*messages, {"role": "user", "content": escape_markdown(question)},
                     {"role": "assistant", "content": show_message(answer)}]  # fmt: skip
@@ -295,25 +297,48 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                 gr.Textbox(interactive=False, placeholder=INDEXING), *locked(True))  # fmt: skip
 
     def locked(on: bool):
-        return [gr.Button(interactive=not on) for _ in range(3)]  # Ask, Chat about these, Back
+        """Ask, "Chat about these documents", "Back" and the upload box."""
+        return [*(gr.Button(interactive=not on) for _ in range(3)), gr.File(interactive=not on)]
 
-    def use_uploads(files: list, current: str | None, progress=gr.Progress()):  # noqa: B008 (how gradio finds it)
+    indexing_now: set[str] = set()  # sessions whose uploads are being indexed
+    indexing_lock = threading.Lock()
+
+    def use_uploads(files: list, current: str | None, request: gr.Request,
+                    progress=gr.Progress()):  # noqa: B008 (gradio finds the tracker by its default)  # fmt: skip
+        with indexing_lock:  # a second click that got through before the buttons were disabled
+            if request.session_hash in indexing_now:
+                return [gr.skip()] * len(upload_outputs)
+            indexing_now.add(request.session_hash)
+        try:
+            return index_uploads(files, current, progress)
+        finally:
+            with indexing_lock:
+                indexing_now.discard(request.session_hash)
+
+    def index_uploads(files: list, current: str | None, progress: gr.Progress):
         started = time.perf_counter()
         try:
             docs = read_uploads(files)
             progress(0, desc="Splitting into sentences")
             assistant = Assistant.from_texts(
                 {d.doc_id: d.text for d in docs}, encoder=default.encoder,
-                progress=lambda done, total: progress((done, total), desc="Embedding", unit="characters"),
+                progress=lambda done, total: progress(done / total, desc="Embedding"),
             )  # fmt: skip
         except (CiteqaError, ValueError, OSError) as e:
             back = gr.Textbox(interactive=True, placeholder=PLACEHOLDER[current is not None])
-            return (gr.skip(), f"⚠️ {escape_markdown(str(e))}", *[gr.skip()] * 9, back, gr.skip(),
-                    *locked(False))  # fmt: skip
+            status = f"⚠️ {escape_markdown(str(e))}{still_asking(current)}"
+            return (gr.skip(), status, *[gr.skip()] * 9, back, gr.skip(), *locked(False))  # fmt: skip
         key = collections.add(assistant)
         took = time.perf_counter() - started
         status = collection_status(assistant, took) + " A new chat about them is open on the Chat tab."
         return (key, status, *clear(), *documents_update(assistant, uploaded=True), *locked(False))
+
+    def still_asking(key: str | None) -> str:
+        try:
+            names = ", ".join(escape_markdown(d) for d in collections.get(key).index.documents)
+        except CiteqaError:
+            return ""
+        return f" The chat still asks {names}."
 
     def use_article():
         return (None, "Back to the bundled article, in a new chat. " + collection_status(default),
@@ -350,7 +375,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     copies = gr.Textbox("[]", elem_id="citeqa-copies", show_label=False, container=False)
-                    question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question",
+                    question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question", max_lines=6,
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
                         send = gr.Button("Ask", variant="primary", elem_id="citeqa-ask")
@@ -385,9 +410,10 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
         switched = [key, status, *reset, doc_pick, shown, question, examples]
-        buttons = [send, use, back]
-        use.click(indexing, files, [status, question, *buttons], **PRIVATE).then(
-            use_uploads, [files, key], [*switched, *buttons], show_progress_on=status,
+        lockable = [send, use, back, files]
+        upload_outputs = [*switched, *lockable]
+        use.click(indexing, files, [status, question, *lockable], **PRIVATE).then(
+            use_uploads, [files, key], upload_outputs, show_progress_on=status,
             concurrency_limit=UPLOADS_AT_ONCE, **PRIVATE,
         )  # fmt: skip
         back.click(use_article, None, [*switched, files], **PRIVATE)  # the upload box emptied too

@@ -94,7 +94,7 @@ def upload(url: str, folder: Path, kilobytes: int) -> tuple[float, float, str]:
         ended = time.monotonic()
         status = page.locator("#citeqa-status").inner_text()
         browser.close()
-    if not status.startswith("Indexed 1 document(s)"):
+    if not status.startswith("Indexed 1 document "):
         raise SystemExit(f"the upload failed: {status}")
     return started, ended, status
 

@@ -212,7 +212,7 @@ def test_upload_and_ask_shows_html_as_text(page, tmp_path):
     page.locator("#citeqa-use").click()
     page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Indexed 2')")
     status = page.locator("#citeqa-status").inner_text()
-    assert "Indexed 2 document(s) (lighthouse.txt, notes.md)" in status and "sentences" in status
+    assert "Indexed 2 documents (lighthouse.txt, notes.md)" in status and "sentences" in status
     assert "A new chat about them" in status
 
     page.get_by_role("tab", name="Chat").click()
@@ -281,7 +281,7 @@ def upload(page, path: Path) -> None:
     page.locator("#citeqa-files input[type=file]").set_input_files([str(path)])
     page.locator("#citeqa-use").click()
     page.wait_for_function(f"document.querySelector('#citeqa-status').innerText.includes('Indexed 1 "
-                           f"document(s) ({path.name})')")  # fmt: skip
+                           f"document ({path.name})')")  # fmt: skip
     page.get_by_role("tab", name="Chat").click()
 
 
@@ -304,11 +304,30 @@ def test_a_session_whose_upload_was_dropped_is_told_to_upload_again(page, browse
         other.context.close()
 
 
+def test_a_double_click_indexes_the_uploads_once(page, browser, server, tmp_path):
+    """The server keeps two uploaded collections: had the double click indexed twice, the two
+    new ones would have dropped the first session's."""
+    (tmp_path / "bees.txt").write_text("Honey bees visit about two million flowers for one pound of honey.")
+    (tmp_path / "owls.txt").write_text("Barn owls swallow their prey whole and cough up pellets.")
+    upload(page, tmp_path / "bees.txt")
+    other = browser.new_context().new_page()
+    other.set_default_timeout(WAIT)
+    other.goto(server)
+    other.get_by_role("tab", name="Documents").click()
+    other.locator("#citeqa-files input[type=file]").set_input_files(str(tmp_path / "owls.txt"))
+    other.locator("#citeqa-use").dblclick()
+    other.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Indexed 1')")
+    other.wait_for_timeout(3000)  # a second run, had there been one, would have ended by now
+    ask(page, "How many flowers do bees visit?", "two million")
+    other.context.close()
+
+
 def test_bad_uploads_get_clear_messages(page, tmp_path):
     page.get_by_role("tab", name="Documents").click()
     status = page.locator("#citeqa-status")
     page.locator("#citeqa-use").click()
     page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Choose one')")
+    assert status.inner_text().endswith("The chat still asks nagorno-karabakh-ceasefire.txt.")
     empty = tmp_path / "empty.txt"
     empty.write_text("   \n", encoding="utf-8")
     page.locator("#citeqa-files input[type=file]").set_input_files(str(empty))

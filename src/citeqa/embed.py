@@ -37,6 +37,7 @@ class Encoder:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        self._batches = threading.Lock()
         self._direct: Direct | None | bool = False  # False: not looked at yet
         self._direct_lock = threading.Lock()
 
@@ -76,7 +77,9 @@ class Encoder:
             return self.direct.encode(list(texts))
         import torch
 
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
+        # One batch at a time: two uploads indexed at once take turns, batch by batch, rather
+        # than both crowding the same cores.
+        with self._batches, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
             vectors = self.model.encode(
                 list(texts),
                 batch_size=self.batch_size,

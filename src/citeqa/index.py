@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # From this many vectors, "auto" picks HNSW over exact search (see index_kind).
 APPROXIMATE_FROM = 200_000
 HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
-EMBED_STEP = 512  # texts embedded between two progress reports
+EMBED_STEP = 64  # texts embedded between two progress reports: one batch
 Progress = Callable[[int, int], None]  # (characters embedded, characters to embed)
 
 FORMAT_VERSION = 1
