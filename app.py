@@ -206,6 +206,12 @@ def collection_status(assistant: Assistant, seconds: float | None = None) -> str
             f"{counts['chunks']} passages{took}.")  # fmt: skip
 
 
+def sentence(message: str) -> str:
+    """``message`` ending in a full stop (citeqa's error messages have none), so that another
+    sentence can follow it."""
+    return message if message.endswith((".", "!", "?", "…")) else message + "."
+
+
 def read_uploads(files: list) -> list:
     """The uploaded files as Documents; a clear CiteqaError-style message for anything wrong."""
     if not files:
@@ -241,7 +247,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             answer = assistant.ask(question, history=history)
         except CiteqaError as e:  # the question stays in the box, to be mended and asked again
             shown = question if len(question) <= SHOWN_CHARS else question[:SHOWN_CHARS] + " …"
-            said = str(e)[:1].upper() + str(e)[1:]  # citeqa's messages start in lower case
+            said = sentence(str(e)[:1].upper() + str(e)[1:])  # citeqa's messages start in lower case
             messages = [*messages, {"role": "user", "content": escape_markdown(shown)},
                         {"role": "assistant", "content": f"⚠️ {escape_markdown(said)}"}]  # fmt: skip
             copies = json.dumps([*copied, question, said])
@@ -326,7 +332,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             )  # fmt: skip
         except (CiteqaError, ValueError, OSError) as e:
             back = gr.Textbox(interactive=True, placeholder=PLACEHOLDER[current is not None])
-            status = f"⚠️ {escape_markdown(str(e))}{still_asking(current)}"
+            status = f"⚠️ {escape_markdown(sentence(str(e)))}{still_asking(current)}"
             return (gr.skip(), status, *[gr.skip()] * 9, back, gr.skip(), *locked(False))  # fmt: skip
         key = collections.add(assistant)
         took = time.perf_counter() - started

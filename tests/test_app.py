@@ -149,7 +149,9 @@ def test_a_refused_question_stays_in_the_box(page):
     it to be shortened; nothing joins the history (the next answer is not a follow-up of it)."""
     assert page.locator("#citeqa-asking").inner_text() == "Asking: nagorno-karabakh-ceasefire.txt"
     question = "Who did Putin invite to Moscow? " + "Please tell me. " * 150  # 2,432 characters
-    ask(page, question, "at most 2,000")
+    ask(page, question, "ask in at most 2,000.")
+    said = page.locator("#citeqa-chat .message-row").nth(1).inner_text()
+    assert said.strip() == "⚠️ The question is 2,431 characters long; ask in at most 2,000."
     box = page.locator("#citeqa-question textarea")
     assert box.input_value() == question.strip()
     shown = page.locator("#citeqa-chat .message-row").nth(0).inner_text()
@@ -335,7 +337,7 @@ def test_bad_uploads_get_clear_messages(page, tmp_path):
     page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('⚠️ empty.txt')")
 
     page.wait_for_function("!document.querySelector('#citeqa-status').innerText.includes('/tmp')")
-    assert status.inner_text().startswith("⚠️ empty.txt: the document is empty")
+    assert status.inner_text().startswith("⚠️ empty.txt: the document is empty. The chat still asks")
 
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(b"%PDF-1.4 not really")
