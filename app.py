@@ -197,9 +197,13 @@ def asking(assistant: Assistant) -> str:
     return f"Asking: {names}"
 
 
+def document_names(assistant: Assistant) -> str:
+    return ", ".join(escape_markdown(d) for d in assistant.index.documents)
+
+
 def collection_status(assistant: Assistant, seconds: float | None = None) -> str:
     counts = assistant.index.manifest["counts"]
-    names = ", ".join(escape_markdown(d) for d in assistant.index.documents)
+    names = document_names(assistant)
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     documents = f"{counts['documents']} document" + ("s" if counts["documents"] > 1 else "")
     return (f"Indexed {documents} ({names}): {counts['sentences']} sentences, "
@@ -212,6 +216,11 @@ def sentence(message: str) -> str:
     return message if message.endswith((".", "!", "?", "…")) else message + "."
 
 
+def upload_path(f) -> Path:
+    """Where gradio stored an uploaded file (it gives a path, or an object holding one)."""
+    return Path(f if isinstance(f, str) else f.name)
+
+
 def read_uploads(files: list) -> list:
     """The uploaded files as Documents; a clear CiteqaError-style message for anything wrong."""
     if not files:
@@ -220,7 +229,7 @@ def read_uploads(files: list) -> list:
         raise ValueError(f"{len(files)} files is too many: upload at most {MAX_FILES} at a time.")
     docs = []
     for f in files:
-        path = Path(f if isinstance(f, str) else f.name)
+        path = upload_path(f)
         shown = path.name
         if path.suffix.lower() not in SUFFIXES:
             raise ValueError(f"{shown}: unsupported file type; citeqa reads {', '.join(SUFFIXES)}.")
@@ -298,7 +307,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
     def indexing(files: list):
         """Until the uploads are indexed, the chat takes no question (it would go to the
         documents open now, and the new chat would replace it) and no other upload starts."""
-        shown = ", ".join(Path(f if isinstance(f, str) else f.name).name for f in files or [])
+        shown = ", ".join(upload_path(f).name for f in files or [])
         return (f"Indexing {escape_markdown(shown)}…" if shown else gr.skip(),
                 gr.Textbox(interactive=False, placeholder=INDEXING), *locked(True))  # fmt: skip
 
@@ -313,7 +322,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                     progress=gr.Progress()):  # noqa: B008 (gradio finds the tracker by its default)  # fmt: skip
         with indexing_lock:  # a second click that got through before the buttons were disabled
             if request.session_hash in indexing_now:
-                return [gr.skip()] * len(upload_outputs)
+                return {}  # nothing changes: the first run ends the indexing
             indexing_now.add(request.session_hash)
         try:
             return index_uploads(files, current, progress)
@@ -332,16 +341,16 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             )  # fmt: skip
         except (CiteqaError, ValueError, OSError) as e:
             back = gr.Textbox(interactive=True, placeholder=PLACEHOLDER[current is not None])
-            status = f"⚠️ {escape_markdown(sentence(str(e)))}{still_asking(current)}"
-            return (gr.skip(), status, *[gr.skip()] * 9, back, gr.skip(), *locked(False))  # fmt: skip
+            failed = f"⚠️ {escape_markdown(sentence(str(e)))}{still_asking(current)}"
+            return {status: failed, question: back, **dict(zip(lockable, locked(False), strict=True))}
         key = collections.add(assistant)
         took = time.perf_counter() - started
-        status = collection_status(assistant, took) + " A new chat about them is open on the Chat tab."
-        return (key, status, *clear(), *documents_update(assistant, uploaded=True), *locked(False))
+        opened = collection_status(assistant, took) + " A new chat about them is open on the Chat tab."
+        return (key, opened, *clear(), *documents_update(assistant, uploaded=True), *locked(False))
 
     def still_asking(key: str | None) -> str:
         try:
-            names = ", ".join(escape_markdown(d) for d in collections.get(key).index.documents)
+            names = document_names(collections.get(key))
         except CiteqaError:
             return ""
         return f" The chat still asks {names}."
