@@ -2,7 +2,10 @@ import pytest
 
 from citeqa.rank import contradicts
 
-PASSAGE = "In 1599 the company was established. Its highest office was the governor's. He signed the charter."
+PASSAGE = (
+    "In 1599 the company was established. Its highest office was the governor's. "
+    "He signed the complete charter."
+)
 
 
 @pytest.mark.parametrize(
@@ -26,6 +29,8 @@ def test_a_question_that_inverts_the_passage_contradicts_it(question):
         ("Who did not sign the charter?", "The governor did not sign the charter."),
         ("What does Azerbaijan say it never targets?", "It “does not target buildings and monuments”."),
         ("What was the interest rate?", "The rate was 5 %."),  # "interest" is no negated "rest"
+        ("What is their income?", "More will come."),  # nor "income" a negated "come"
+        ("Who discovered it?", "The snow covered it."),  # nor "discovered" of "covered"
         ("How large is the region?", "The region is large and small towns dot it."),  # both words there
     ],
 )

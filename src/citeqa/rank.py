@@ -68,6 +68,12 @@ for _a, _b in OPPOSITES:
     OPPOSITE.setdefault(_a, set()).add(_b)
     OPPOSITE.setdefault(_b, set()).add(_a)
 NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "mis", "anti")
+# Common words that begin like a negation and are none: "income" does not negate "come".
+PLAIN = frozenset(stem(w) for w in (
+    "income invest import impress inform insight install intend intent inside instead interest "
+    "impart impose implant imprint input inland increase discover display dispatch dismiss "
+    "dissolve dispose distress discharge disease antibody"
+).split())  # fmt: skip
 LETTERS = re.compile(r"[A-Za-z]+(?:'t)?")
 
 SENTENCE_FEATURES = (
@@ -286,6 +292,8 @@ def contradicts(question: str, passage: str) -> bool:
     for w in {w.lower() for w in LETTERS.findall(question)} - words:
         if OPPOSITE.get(w, set()) & words:
             return True
+        if stem(w) in PLAIN:
+            continue
         for prefix in NEGATING_PREFIXES:
             rest = w[len(prefix) :]
             if w.startswith(prefix) and len(rest) >= 4 and (rest in words or stem(rest) in stems):
