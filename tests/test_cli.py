@@ -21,7 +21,7 @@ def citeqa(*args, cwd):
 def test_index_then_ask_then_json(tmp_path):
     done = citeqa("index", str(ARTICLE), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "indexed 1 document(s)" in done.stdout and (tmp_path / "index" / "manifest.json").exists()
+    assert "indexed 1 document," in done.stdout and (tmp_path / "index" / "manifest.json").exists()
 
     asked = citeqa("ask", "Who did Putin invite to Moscow?", cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
@@ -93,7 +93,9 @@ def test_a_folder_of_other_files_is_never_replaced_by_an_index(tmp_path):
 def test_the_working_folder_itself_can_be_the_index(tmp_path):
     here = tmp_path / "here"
     here.mkdir()
-    assert citeqa("index", "--index-dir", ".", str(ARTICLE), cwd=here).returncode == 0
+    (tmp_path / "note.txt").write_text("The meeting is on Tuesday.", encoding="utf-8")
+    done = citeqa("index", "--index-dir", ".", str(ARTICLE), str(tmp_path / "note.txt"), cwd=here)
+    assert done.returncode == 0 and done.stdout.startswith("indexed 2 documents, "), done.stderr
     asked = citeqa("ask", "--index-dir", "./", "Who did Putin invite to Moscow?", cwd=here)
     assert asked.returncode == 0 and "foreign ministers" in asked.stdout, asked.stderr
 

@@ -85,9 +85,10 @@ def _index(args) -> int:
     assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild,
                                      progress=_show_progress if sys.stderr.isatty() else None)  # fmt: skip
     counts = assistant.index.manifest["counts"]
+    documents = f"{counts['documents']} document" + ("s" if counts["documents"] > 1 else "")
     print(
-        f"indexed {counts['documents']} document(s), {counts['sentences']} sentences, "
-        f"{counts['chunks']} chunks into {args.index_dir} ({time.perf_counter() - started:.1f} s)"
+        f"indexed {documents}, {counts['sentences']} sentences, {counts['chunks']} passages "
+        f"into {args.index_dir} ({time.perf_counter() - started:.1f} s)"
     )
     return 0
 
