@@ -312,8 +312,8 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                 gr.Textbox(interactive=False, placeholder=INDEXING), *locked(True))  # fmt: skip
 
     def locked(on: bool):
-        """Ask, "Chat about these documents", "Back" and the upload box."""
-        return [*(gr.Button(interactive=not on) for _ in range(3)), gr.File(interactive=not on)]
+        """Ask, "Clear chat", "Chat about these documents", "Back" and the upload box."""
+        return [*(gr.Button(interactive=not on) for _ in range(4)), gr.File(interactive=not on)]
 
     indexing_now: set[str] = set()  # sessions whose uploads are being indexed
     indexing_lock = threading.Lock()
@@ -425,7 +425,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
         switched = [key, status, *reset, doc_pick, shown, question, examples]
-        lockable = [send, use, back, files]
+        lockable = [send, clear_button, use, back, files]
         upload_outputs = [*switched, *lockable]
         use.click(indexing, files, [status, question, *lockable], **PRIVATE).then(
             use_uploads, [files, key], upload_outputs, show_progress_on=status,
