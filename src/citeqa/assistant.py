@@ -278,6 +278,4 @@ class Assistant:
 
     def passage(self, s: int) -> str:
         """Sentence ``s`` with the sentences on either side of it in its document."""
-        sentences = self.index.sentences
-        near = [t for t in (s - 1, s, s + 1) if 0 <= t < len(sentences)]
-        return " ".join(sentences[t].text for t in near if sentences[t].doc_id == sentences[s].doc_id)
+        return " ".join(self.index.sentences[t].text for t in segment.neighbours(self.index.sentences, s))

@@ -20,6 +20,7 @@ from .lexical import WORD as WORDS
 from .lexical import stem, tokens
 from .rerank import Reading
 from .retrieve import Retriever, Signals
+from .segment import neighbours
 from .settings import MODELS
 
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
@@ -148,12 +149,9 @@ def question_type(question: str) -> str:
 
 
 def _window_terms(retriever: Retriever, s: int) -> set[str]:
-    sentences = retriever.index.sentences
-    terms = set(retriever.sentence_bm25.token_lists[s])
-    for t in (s - 1, s + 1):
-        if 0 <= t < len(sentences) and sentences[t].doc_id == sentences[s].doc_id:
-            terms.update(retriever.sentence_bm25.token_lists[t])
-    return terms
+    """The BM25 terms of sentence ``s`` and its neighbours."""
+    near = neighbours(retriever.index.sentences, s)
+    return {term for t in near for term in retriever.sentence_bm25.token_lists[t]}
 
 
 def sentence_features(sig: Signals, retriever: Retriever, question: str) -> np.ndarray:

@@ -79,6 +79,12 @@ def context(sentences: list[Sentence], i: int, max_chars: int = 200) -> str:
     return ""
 
 
+def neighbours(sentences: list[Sentence], i: int) -> list[int]:
+    """``i`` and the sentences on either side of it in its document, in order."""
+    near = (t for t in (i - 1, i, i + 1) if 0 <= t < len(sentences))
+    return [t for t in near if sentences[t].doc_id == sentences[i].doc_id]
+
+
 def contexts(sentences: list[Sentence], max_chars: int = 200) -> list[str]:
     """``context`` of every sentence."""
     return [context(sentences, i, max_chars) for i in range(len(sentences))]
