@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # From this many vectors, "auto" picks HNSW over exact search (see index_kind).
 APPROXIMATE_FROM = 200_000
 HNSW_NEIGHBOURS, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
-EMBED_STEP = 64  # texts embedded between two progress reports: one batch
+EMBED_STEP = 64  # texts embedded between two progress reports, for encoders without a batch size
 Progress = Callable[[int, int], None]  # (characters embedded, characters to embed)
 
 FORMAT_VERSION = 1
@@ -188,14 +188,15 @@ def _known(keys, known: dict) -> tuple[np.ndarray, list[int]]:
 
 
 def _encode_into(todo: list[tuple[np.ndarray, int, str]], encoder: Encoder, progress: Progress | None):
-    """Embed each (vectors, row, text) of ``todo`` into ``vectors[row]``, EMBED_STEP texts at a
-    time, telling ``progress`` the characters done before the first step and after each."""
+    """Embed each (vectors, row, text) of ``todo`` into ``vectors[row]``, a batch of the
+    encoder's at a time, telling ``progress`` the characters done before the first and after each."""
     todo = sorted(todo, key=lambda t: len(t[2]))  # batches of like lengths: little padding
     total, done = sum(len(text) for *_, text in todo), 0
     if progress is not None and todo:
         progress(0, total)
-    for k in range(0, len(todo), EMBED_STEP):
-        step = todo[k : k + EMBED_STEP]
+    size = getattr(encoder, "batch_size", EMBED_STEP)
+    for k in range(0, len(todo), size):
+        step = todo[k : k + size]
         for (vectors, row, _), vector in zip(step, encoder.encode([t for *_, t in step]), strict=True):
             vectors[row] = vector
         done += sum(len(text) for *_, text in step)
