@@ -151,11 +151,22 @@ def test_to_dict_is_json(assistant):
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "100,000 characters"), (None, "empty")],
+    [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "100,000 characters"), (None, "empty"),
+     ("?!...;;;", "no words"), ("🤔", "no words")],  # fmt: skip
 )
 def test_bad_questions(assistant, question, message):
     with pytest.raises(QuestionError, match=message):
         assistant.ask(question)
+
+
+@pytest.mark.parametrize("question", ["the", "a", "Who?", "What is it?"])
+def test_a_question_of_only_common_words_is_declined_unless_it_follows_up(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.citations == () and answer.text.startswith("The article does not say")
+    first = assistant.ask("Who did Putin invite to Moscow?")
+    follow = assistant.ask("Why?", history=first.turn())
+    assert not follow.abstained
+    assert_citations_exact(assistant, follow)
 
 
 def test_bad_history(assistant):

@@ -18,6 +18,7 @@ from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
 from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
 from .followup import queries
+from .lexical import WORD, tokens
 from .load import Document, load_path
 from .rank import LinearModel, contradicts, question_features, sentence_features, shipped, softmax
 from .rerank import Reading, Reranker
@@ -200,7 +201,8 @@ class Assistant:
             An Answer quoting one to ``max_quotes`` sentences, or one that abstains.
 
         Raises:
-            QuestionError: the question is empty or longer than 2,000 characters.
+            QuestionError: the question is empty, has no words (only signs or emoji) or is
+                longer than 2,000 characters.
         """
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty; ask something about the document")
@@ -209,6 +211,10 @@ class Assistant:
             raise QuestionError(
                 f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}"
             )
+        if not WORD.search(question):
+            raise QuestionError("the question has no words; ask something about the document in words")
+        if not tokens(question) and not history:  # "the", "a": nothing to look for, nothing to go on
+            return abstention(question, 0.0, question, len(self.index.documents))
         searches = queries(question, history)
         vectors = self.encoder.encode([q.text for q in searches])
         ranked = [self.score(question, q, v) for q, v in zip(searches, vectors, strict=True)]
