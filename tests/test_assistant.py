@@ -151,8 +151,14 @@ def test_to_dict_is_json(assistant):
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "100,000 characters"), (None, "empty"),
-     ("?!...;;;", "no words"), ("🤔", "no words")],  # fmt: skip
+    [
+        ("", "empty"),
+        ("   \n", "empty"),
+        ("x" * 100_000, "100,000 characters"),
+        (None, "empty"),
+        ("?!...;;;", "no words"),
+        ("🤔", "no words"),
+    ],
 )
 def test_bad_questions(assistant, question, message):
     with pytest.raises(QuestionError, match=message):
