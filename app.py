@@ -31,6 +31,7 @@ import gradio as gr  # noqa: E402
 
 from citeqa import Answer, Assistant, CiteqaError, IndexWriteError  # noqa: E402
 from citeqa.answer import escape_markdown  # noqa: E402
+from citeqa.cli import counted  # noqa: E402
 from citeqa.load import SUFFIXES, load_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -205,9 +206,8 @@ def collection_status(assistant: Assistant, seconds: float | None = None) -> str
     counts = assistant.index.manifest["counts"]
     names = document_names(assistant)
     took = f" in {seconds:.1f} s" if seconds is not None else ""
-    documents = f"{counts['documents']} document" + ("s" if counts["documents"] > 1 else "")
-    return (f"Indexed {documents} ({names}): {counts['sentences']} sentences, "
-            f"{counts['chunks']} passages{took}.")  # fmt: skip
+    documents, sentences = counted(counts["documents"], "document"), counted(counts["sentences"], "sentence")
+    return f"Indexed {documents} ({names}): {sentences}, {counted(counts['chunks'], 'passage')}{took}."
 
 
 def sentence(message: str) -> str:
@@ -235,6 +235,9 @@ def read_uploads(files: list) -> list:
             raise ValueError(f"{shown}: unsupported file type; citeqa reads {', '.join(SUFFIXES)}.")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ValueError(f"{shown}: over the {MAX_FILE_BYTES // 2**20} MB limit per file.")
+        if any(d.doc_id == shown for d in docs):  # files of the same name from two folders
+            raise ValueError(f"Two files are named {shown}: documents are known by their names, "
+                             "so rename one and upload again.")  # fmt: skip
         try:
             docs.append(load_path(path))
         except CiteqaError as e:  # name the file as the user knows it, not the server's copy
@@ -360,10 +363,11 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                 *clear(), *documents_update(default, uploaded=False), None)  # fmt: skip
 
     def documents_update(assistant: Assistant, uploaded: bool):
-        """The document picker, the Chat tab's line saying what it asks, its placeholder and
-        whether the bundled article's example questions show."""
+        """The document picker and the document it shows (set here: a new document of the same
+        name as the one shown is no change to the picker), the Chat tab's line saying what it
+        asks, its placeholder and whether the bundled article's example questions show."""
         ids = list(assistant.index.documents)
-        return (gr.Dropdown(choices=ids, value=ids[0]), asking(assistant),
+        return (gr.Dropdown(choices=ids, value=ids[0]), assistant.document(ids[0]).text, asking(assistant),
                 gr.Textbox(placeholder=PLACEHOLDER[uploaded], interactive=True),
                 gr.Column(visible=not uploaded))  # fmt: skip
 
@@ -387,6 +391,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                     shown = gr.Markdown(asking(default), elem_id="citeqa-asking")
                     chat = gr.Chatbot(elem_id="citeqa-chat", height=480, buttons=["copy"],
                                       label="Chat", show_label=False, sanitize_html=True,
+                                      latex_delimiters=[],  # quotes are shown as written, "$$" too
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     copies = gr.Textbox("[]", elem_id="citeqa-copies", show_label=False, container=False)
@@ -424,7 +429,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         reset = [chat, history, answers, selected, sources, picker, copies]
         clear_button.click(clear, None, reset, **PRIVATE)
         chat.clear(clear, None, reset, **PRIVATE)  # the chat's own trash button
-        switched = [key, status, *reset, doc_pick, shown, question, examples]
+        switched = [key, status, *reset, doc_pick, doc_text, shown, question, examples]
         lockable = [send, clear_button, use, back, files]
         upload_outputs = [*switched, *lockable]
         use.click(indexing, files, [status, question, *lockable], **PRIVATE).then(

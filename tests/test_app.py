@@ -349,6 +349,26 @@ def test_bad_uploads_get_clear_messages(page, tmp_path):
         page.locator(".toast-body", has_text=said).wait_for()
 
 
+def test_a_new_upload_of_the_same_name_is_shown_and_quoted_as_written(page, tmp_path):
+    """The Documents tab shows the new text (the picker's value did not change, so it alone
+    would not have reloaded it), and "$$" in a quote is text, not mathematics."""
+    formula = tmp_path / "formula.md"
+    formula.write_text("The formula $$E=mc^2$$ was written on the board by the teacher.\n", encoding="utf-8")
+    upload(page, formula)
+    assert "1 sentence, 1 passage" in page.locator("#citeqa-status").inner_text()
+    ask(page, "What was written on the board?", "E=mc^2")
+    assert "$$E=mc^2$$" in page.locator("#citeqa-chat .message-row").last.inner_text()
+    assert page.locator("#citeqa-chat .katex").count() == 0
+
+    page.get_by_role("tab", name="Documents").click()
+    assert "$$E=mc^2$$" in page.locator("#citeqa-document textarea").input_value()
+    page.locator("#citeqa-files button[aria-label='Clear']").click()
+    formula.write_text("The board was wiped clean on Friday.\n", encoding="utf-8")
+    upload(page, formula)
+    page.get_by_role("tab", name="Documents").click()
+    page.wait_for_function("document.querySelector('#citeqa-document textarea').value.includes('wiped')")
+
+
 def test_misnamed_and_too_many_files_are_refused(page, tmp_path):
     page.get_by_role("tab", name="Documents").click()
     photo = tmp_path / "photo.txt"
@@ -357,6 +377,15 @@ def test_misnamed_and_too_many_files_are_refused(page, tmp_path):
     page.locator("#citeqa-use").click()
     page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('⚠️ photo.txt')")
     assert "binary" in page.locator("#citeqa-status").inner_text()
+    twins = [tmp_path / folder / "notes.txt" for folder in ("june", "july")]
+    for twin in twins:
+        twin.parent.mkdir()
+        twin.write_text(f"Notes from {twin.parent.name}.\n", encoding="utf-8")
+    page.locator("#citeqa-files button[aria-label='Clear']").click()
+    page.locator("#citeqa-files input[type=file]").set_input_files([str(p) for p in twins])
+    page.locator("#citeqa-use").click()
+    page.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Two files')")
+    assert "Two files are named notes.txt" in page.locator("#citeqa-status").inner_text()
     many = []
     for n in range(25):
         many.append(tmp_path / f"note-{n}.txt")

@@ -85,12 +85,15 @@ def _index(args) -> int:
     assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild,
                                      progress=_show_progress if sys.stderr.isatty() else None)  # fmt: skip
     counts = assistant.index.manifest["counts"]
-    documents = f"{counts['documents']} document" + ("s" if counts["documents"] > 1 else "")
-    print(
-        f"indexed {documents}, {counts['sentences']} sentences, {counts['chunks']} passages "
-        f"into {args.index_dir} ({time.perf_counter() - started:.1f} s)"
-    )
+    nouns = {"documents": "document", "sentences": "sentence", "chunks": "passage"}
+    what = ", ".join(counted(counts[k], noun) for k, noun in nouns.items())
+    print(f"indexed {what} into {args.index_dir} ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 sentence", "2 sentences"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _show_progress(done: int, total: int) -> None:
