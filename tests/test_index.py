@@ -117,6 +117,34 @@ def test_newer_format_is_refused(built, encoder, tmp_path):
         store.load(folder, encoder)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.update(model="x"),
+        lambda m: m.update(settings="x"),
+        lambda m: m.update(format_version="1"),
+        lambda m: m.pop("model"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_damage_not_a_crash(built, encoder, tmp_path, change):
+    with pytest.raises(CorruptIndexError, match="--rebuild"):
+        store.load(_saved_with(built, tmp_path, change), encoder)
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [("sentences", "start", "0"), ("chunks", "last", 9999), ("chunks", "first", "a"), ("chunks", "end", 5)],
+)
+def test_rows_of_wrong_types_or_bounds_are_damage_not_a_crash(built, encoder, tmp_path, name, field, value):
+    store.save(built, tmp_path / "index")
+    path = tmp_path / "index" / f"{name}.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[0][field] = value
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(CorruptIndexError, match="--rebuild"):
+        store.load(tmp_path / "index", encoder)
+
+
 def test_another_model_is_refused(built, encoder, tmp_path):
     folder = _saved_with(built, tmp_path, lambda m: m["model"].update(sha256="0" * 64))
     with pytest.raises(ModelMismatchError, match="different models"):

@@ -42,6 +42,7 @@ EMBED_STEP = 64  # texts embedded between two progress reports, for encoders wit
 Progress = Callable[[int, int], None]  # (characters embedded, characters to embed)
 
 FORMAT_VERSION = 1
+MANIFEST_PARTS = ("model", "settings", "documents", "counts")  # each a JSON object
 _JUNK = re.compile(r"(?i)^(\.DS_Store|\._.*|Thumbs\.db|desktop\.ini)$")
 _INDEX_FILES = {
     "manifest.json",
@@ -400,6 +401,8 @@ def read_manifest(directory: str | Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         version = manifest["format_version"]
+        if not isinstance(version, int) or not all(isinstance(manifest[k], dict) for k in MANIFEST_PARTS):
+            raise TypeError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise CorruptIndexError(f"{path} is damaged; {REBUILD_HINT}") from None
     if version != FORMAT_VERSION:
@@ -461,6 +464,19 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def _misplaced_sentence(s: Sentence, documents: dict[str, Document]) -> bool:
+    doc = documents.get(s.doc_id)
+    return doc is None or doc.text[s.start : s.end] != s.text
+
+
+def _misplaced_chunk(c: Chunk, sentences: list[Sentence]) -> bool:
+    """Whether the chunk's sentences are not of its document, or start or end elsewhere."""
+    if not 0 <= c.first < c.last <= len(sentences):
+        return True
+    first, last = sentences[c.first], sentences[c.last - 1]
+    return not (first.doc_id == last.doc_id == c.doc_id and (first.start, last.end) == (c.start, c.end))
+
+
 def _check_consistent(index: Index, directory: Path) -> None:
     counts = index.manifest.get("counts", {})
     problems = []
@@ -470,11 +486,13 @@ def _check_consistent(index: Index, directory: Path) -> None:
         problems.append("chunks")
     if set(index.manifest.get("documents", {})) != set(index.documents):
         problems.append("documents")
-    for s in index.sentences:
-        doc = index.documents.get(s.doc_id)
-        if doc is None or doc.text[s.start : s.end] != s.text:
+    try:
+        if any(_misplaced_sentence(s, index.documents) for s in index.sentences):
             problems.append("sentence offsets")
-            break
+        if any(_misplaced_chunk(c, index.sentences) for c in index.chunks):
+            problems.append("chunk bounds")
+    except TypeError:  # an offset that is no number
+        problems.append("offsets")
     if problems:
         raise CorruptIndexError(
             f"{directory} is damaged: {', '.join(problems)} do not match the manifest; {REBUILD_HINT}"
