@@ -122,3 +122,32 @@ def test_the_shipped_index_is_current():
     assert list(assistant.index.documents) == [ARTICLE.name]
     assert assistant.index.manifest["sources_relative_to"] == "index"  # so its source is checked
     assert assistant.document(ARTICLE.name).text == ARTICLE.read_text(encoding="utf-8")
+
+
+def test_ctrl_c_while_indexing_says_so_and_keeps_the_old_index(tmp_path):
+    import signal
+    import time
+
+    assert citeqa("index", str(ARTICLE), cwd=tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "index").iterdir()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citeqa.cli", "index", "--rebuild", str(ARTICLE)], cwd=tmp_path,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"}, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(3)  # somewhere in loading the model or embedding; any moment must do
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130 and stderr.strip().endswith("citeqa: interrupted"), stderr
+    assert "Traceback" not in stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "index").iterdir()} == before
+
+
+def test_eval_names_bad_data_and_options_without_a_traceback(tmp_path):
+    missing = citeqa("eval", "squad", "nothing.json", cwd=tmp_path)
+    assert missing.returncode == 2 and "citeqa eval: error: cannot read the benchmark data" in missing.stderr
+    (tmp_path / "set.jsonl").write_text('{"id": "q1", "question": "Who?"\n', encoding="utf-8")
+    broken = citeqa("eval", "article", "set.jsonl", str(ARTICLE), cwd=tmp_path)
+    assert broken.returncode == 2 and "JSONDecodeError" in broken.stderr
+    too_high = citeqa("eval", "--threshold", "2", "article", "set.jsonl", str(ARTICLE), cwd=tmp_path)
+    assert too_high.returncode == 2 and "between 0 and 1" in too_high.stderr
+    assert "Traceback" not in missing.stderr + broken.stderr + too_high.stderr

@@ -54,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # Ctrl-C: an index being written is left as it was (atomic writes)
+        print("citeqa: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str]) -> int:
     if argv[:1] == ["eval"]:
         from .eval import main as eval_main
 

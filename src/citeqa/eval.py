@@ -1,9 +1,9 @@
 """Measure citeqa on question-answering data: SQuAD-format benchmarks and the article's own set.
 
-Usage (``citeqa eval`` is the same)::
+Usage (``python -m citeqa.eval`` is the same)::
 
-    python -m citeqa.eval --out results/squad squad ../shared/benchmarks/squad2-dev16.json
-    python -m citeqa.eval --out results/article article eval/article_qa.jsonl \\
+    citeqa eval --out results/squad squad ../shared/benchmarks/squad2-dev16.json
+    citeqa eval --out results/article article eval/article_qa.jsonl \\
         data/nagorno-karabakh-ceasefire.txt
 
 ``--out DIR`` writes report.md, report.json (settings, versions, dataset hash, every metric),
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     from .baselines import SYSTEMS, Baseline
     from .settings import MODELS, Settings, answerability_model
 
-    parser = argparse.ArgumentParser(prog="python -m citeqa.eval", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="citeqa eval", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="dataset", required=True)
     squad = sub.add_parser("squad", help="a SQuAD-format JSON file, each article indexed alone")
     squad.add_argument("path")
@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", help="folder for the report, the records and the plots")
     args = parser.parse_args(argv)
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        parser.error(f"--threshold is a confidence between 0 and 1, not {args.threshold}")
     thresholds = {}
     for name, options in CITEQA.items():
         settings = Settings(**options)
@@ -290,15 +292,10 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"--fit-false-abstention must be one of {', '.join(curve)}")
             thresholds[name] = curve[f"{args.fit_false_abstention:.2f}"]["threshold"]
 
-    if args.dataset == "squad":
-        articles = load_squad(args.path)
-        if args.split != "all":
-            articles = articles[(args.split == "report") :: 2]
-        articles = articles[: args.articles]
-        for a in articles:
-            a.questions = a.questions[: args.questions]
-    else:
-        articles = [load_article_set(args.path, args.article)]
+    try:
+        articles = _articles(args)
+    except (OSError, ValueError, KeyError, TypeError) as e:  # JSONDecodeError is a ValueError
+        parser.error(f"cannot read the benchmark data: {type(e).__name__}: {e}")
     systems = args.systems.split(",")
     unknown = set(systems) - {*CITEQA, *SYSTEMS}
     if unknown:
@@ -335,6 +332,18 @@ def main(argv: list[str] | None = None) -> int:
         write_report(Path(args.out), meta, summary, records)
         print(f"report written to {args.out}/", file=sys.stderr)
     return 0
+
+
+def _articles(args) -> list[Article]:
+    if args.dataset == "article":
+        return [load_article_set(args.path, args.article)]
+    articles = load_squad(args.path)
+    if args.split != "all":
+        articles = articles[(args.split == "report") :: 2]
+    articles = articles[: args.articles]
+    for a in articles:
+        a.questions = a.questions[: args.questions]
+    return articles
 
 
 def file_sha256(path: str | Path) -> str:
