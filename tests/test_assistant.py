@@ -252,6 +252,11 @@ def test_from_paths_reuses_rebuilds_and_load_reports_staleness(encoder, tmp_path
     assert "A new closing sentence" in fresh.document("article.txt").text
     assert json.loads((index_dir / "manifest.json").read_text())["created"] >= created
 
+    Assistant.from_paths([doc], index_dir, encoder=encoder, chunk_sentences=3, chunk_overlap=0)
+    own = Assistant.load(index_dir, encoder=encoder)  # opened with the settings it was built with
+    assert (own.settings.chunk_sentences, own.settings.chunk_overlap) == (3, 0)
+    assert_citations_exact(own, own.ask("How many people fled their homes?"))
+
 
 def test_a_changed_source_is_found_from_any_working_folder(encoder, tmp_path, monkeypatch):
     """Indexed as a relative path from one folder, checked from another, then both moved."""

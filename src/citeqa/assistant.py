@@ -136,15 +136,20 @@ class Assistant:
     def load(
         cls, index_dir: str | Path = "index/", *, encoder: Encoder | None = None, **options
     ) -> Assistant:
-        """Open the index in ``index_dir`` as it is.
+        """Open the index in ``index_dir`` as it is, with the chunking settings it was built
+        with unless ``options`` name others.
 
         Raises:
-            IndexNotFoundError, CorruptIndexError, ModelMismatchError; StaleIndexError when the
-            index was built with other settings or a source file it records has changed.
+            IndexNotFoundError, CorruptIndexError, ModelMismatchError; StaleIndexError when
+            ``options`` ask for other chunking settings than the index's, or a source file it
+            records has changed.
         """
-        settings = Settings.from_options(options)
+        Settings.from_options(options)  # a bad option is refused before the index is read
         encoder = encoder or default_encoder()
         index = store.load(index_dir, encoder)
+        stored = index.manifest["settings"]
+        built_with = {k: stored[k] for k in Settings().index_settings() if k in stored and k not in options}
+        settings = Settings.from_options({**built_with, **options})
         reasons = store.stale_reasons(index.manifest, None, settings)
         base = Path(index_dir) if index.manifest.get("sources_relative_to") == "index" else Path()
         for info in index.manifest["documents"].values():
