@@ -71,6 +71,14 @@ def test_follow_up_uses_history(assistant):
     assert "the Azerbaijani foreign minister?" in third.query
     assert_citations_exact(assistant, third)
 
+    # a long chat before: only the last turns are read; and a huge message is cut short
+    again = assistant.ask("Where was the Azerbaijani one?", history=history * 1_000)
+    assert again.citations == third.citations and again.query == third.query
+    huge = [{"role": "user", "content": "Tell me everything. " * 1_000_000}, history[1]]
+    answer = assistant.ask("And the Azerbaijani one?", history=huge)
+    assert len(answer.query) < 10_000
+    assert_citations_exact(assistant, answer)
+
 
 def test_a_new_topic_is_not_quoted_with_the_last_answer(assistant):
     """The word "their" makes this read as a follow-up; the cross-encoder reads the question asked, so

@@ -38,8 +38,14 @@ ENDS_A_NOUN = set(
 NOT_PLURAL = set("his its this as us thus does says yes news series species".split())  # and ENDS_A_NOUN
 
 
+# Of the history, only the last few turns are read, each up to this long (an answer quotes at
+# most three sentences): a long chat, or a huge message sent to the API, costs no more time.
+RECENT_TURNS, TURN_CHARS = 6, 8_000
+
+
 def history_turns(history: list[dict] | None) -> list[tuple[str, str]]:
-    """(role, content) pairs of a chat history in the messages format; other entries ignored.
+    """(role, content) pairs of the last RECENT_TURNS messages of a chat history in the messages
+    format, each cut to TURN_CHARS; other entries ignored.
 
     Raises:
         QuestionError: ``history`` is not a list of messages.
@@ -54,8 +60,8 @@ def history_turns(history: list[dict] | None) -> list[tuple[str, str]]:
             raise QuestionError("history must be a list of {'role': ..., 'content': ...} messages")
         role, content = message.get("role"), message.get("content")
         if role in ("user", "assistant") and isinstance(content, str) and content.strip():
-            turns.append((role, content))
-    return turns
+            turns.append((role, content[:TURN_CHARS]))
+    return turns[-RECENT_TURNS:]
 
 
 def plain(content: str) -> str:
