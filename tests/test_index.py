@@ -1,3 +1,4 @@
+import errno
 import json
 
 import numpy as np
@@ -61,6 +62,32 @@ def test_a_crash_while_saving_leaves_the_old_index(built, encoder, tmp_path, mon
     assert [p.name for p in tmp_path.iterdir()] == ["index"]  # no temporary folder left
     monkeypatch.undo()
     store.load(tmp_path / "index", encoder)
+
+
+def test_a_dead_writers_folder_goes_even_beside_a_name_with_glob_signs(built, encoder, tmp_path):
+    dead = 2**22 + 12_345  # above Linux's default pid_max: no process has it
+    abandoned = tmp_path / f".idx[1].tmp-{dead}-abc"
+    abandoned.mkdir()
+    store.save(built, tmp_path / "idx[1]")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx[1]"]
+
+
+def test_a_mount_point_is_refused_with_what_to_do(built, tmp_path, monkeypatch):
+    """A mount point cannot be renamed, so it cannot be swapped for the new index folder."""
+    (tmp_path / "volume").mkdir()
+    monkeypatch.setattr(store.os.path, "ismount", lambda p: str(p) == str(tmp_path / "volume"))
+    with pytest.raises(IndexWriteError, match=r"is a mount point.*--index-dir .*volume/index"):
+        store.save(built, tmp_path / "volume")
+    store.save(built, tmp_path / "volume" / "index")
+    assert (tmp_path / "volume" / "index" / "manifest.json").exists()
+
+    def busy(new, target):  # what renaming a bind mount of a folder on the same disk gives
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(store, "_swap_in", busy)
+    with pytest.raises(IndexWriteError, match=r"is a mount point"):
+        store.save(built, tmp_path / "volume" / "index")
+    assert [p.name for p in (tmp_path / "volume").iterdir()] == ["index"]  # nothing left behind
 
 
 def test_replacing_an_index_swaps_it_whole(built, encoder, tmp_path):

@@ -55,6 +55,7 @@ def test_a_page_without_readable_text_says_so(tmp_path):
         ("latin.txt", "café".encode("latin-1"), "not UTF-8"),
         ("empty.txt", b"  \n\n ", "empty"),
         ("doc.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("wide.txt", "Notes on the café.".encode("utf-16"), "UTF-16 text; save it as UTF-8"),
     ],
 )
 def test_bad_files_get_clear_errors(tmp_path, name, data, message):
@@ -63,6 +64,9 @@ def test_bad_files_get_clear_errors(tmp_path, name, data, message):
         load_path(tmp_path / name)
 
 
-def test_missing_file(tmp_path):
+def test_missing_file_or_a_folder(tmp_path):
     with pytest.raises(DocumentError, match="no such file"):
         load_path(tmp_path / "nope.txt")
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(DocumentError, match="notes is a folder; give the files in it"):
+        load_path(tmp_path / "notes")

@@ -12,6 +12,8 @@ An index folder holds:
 from __future__ import annotations
 
 import ctypes
+import errno
+import glob
 import json
 import logging
 import os
@@ -268,6 +270,8 @@ def save(index: Index, directory: str | Path) -> None:
         raise IndexWriteError(
             f"{directory} is a file, not a folder; choose a folder (citeqa index --index-dir DIR)"
         )
+    if os.path.ismount(directory):
+        raise _mount_point(directory)
     foreign = _foreign_files(directory)
     if foreign:
         raise IndexWriteError(
@@ -293,6 +297,8 @@ def save(index: Index, directory: str | Path) -> None:
         os.chmod(tmp, 0o755)
         _swap_in(tmp, directory)
     except (OSError, RuntimeError) as e:  # faiss reports a failed write as RuntimeError
+        if getattr(e, "errno", None) == errno.EBUSY:  # a bind mount of a folder on its own disk
+            raise _mount_point(directory) from e
         reason = getattr(e, "strerror", None) or str(e).strip().splitlines()[-1]
         raise IndexWriteError(
             f"cannot write the index to {directory}: {reason}. Any previous index there is "
@@ -302,6 +308,14 @@ def save(index: Index, directory: str | Path) -> None:
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _mount_point(directory: Path) -> IndexWriteError:
+    return IndexWriteError(
+        f"{directory} is a mount point; citeqa writes an index atomically by putting a new "
+        "folder in its place, which cannot be done to a mount point. Choose a folder inside "
+        f"it (citeqa index --index-dir {directory / 'index'})"
+    )
 
 
 def _sources_relative_to(manifest: dict, directory: Path) -> dict:
@@ -332,7 +346,7 @@ def _foreign_files(directory: Path) -> list[str]:
 
 def _remove_abandoned(directory: Path) -> None:
     """Delete temporary folders left beside ``directory`` by writers that were killed."""
-    for tmp in directory.parent.glob(f".{directory.name}.tmp-*-*"):
+    for tmp in directory.parent.glob(glob.escape(f".{directory.name}") + ".tmp-*-*"):
         try:
             os.kill(int(tmp.name.split("-")[-2]), 0)
         except ProcessLookupError:

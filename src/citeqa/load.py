@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ def load_path(path: str | Path) -> Document:
         DocumentError: the file is missing, of an unsupported type, not UTF-8 text, or empty.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DocumentError(f"{path} is a folder; give the files in it (e.g. {path}/*.txt)")
     if not path.is_file():
         raise DocumentError(f"{path}: no such file")
     if path.suffix.lower() not in SUFFIXES:
@@ -46,6 +49,8 @@ def load_path(path: str | Path) -> Document:
     data = path.read_bytes()
     if len(data) > MAX_BYTES:
         raise DocumentError(f"{path}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DocumentError(f"{path}: UTF-16 text; save it as UTF-8 and try again")
     if b"\x00" in data:
         raise DocumentError(f"{path}: this is a binary file, not text")
     try:
