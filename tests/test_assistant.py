@@ -166,6 +166,8 @@ def test_to_dict_is_json(assistant):
         (None, "empty"),
         ("?!...;;;", "no words"),
         ("🤔", "no words"),
+        (5, "the question is int, not str"),
+        (b"Who?", "the question is bytes, not str"),
     ],
 )
 def test_bad_questions(assistant, question, message):

@@ -209,7 +209,9 @@ class Assistant:
             QuestionError: the question is empty, has no words (only signs or emoji) or is
                 longer than 2,000 characters.
         """
-        if not isinstance(question, str) or not question.strip():
+        if not isinstance(question, str) and question is not None:
+            raise QuestionError(f"the question is {type(question).__name__}, not str; ask in words")
+        if not question or not question.strip():
             raise QuestionError("the question is empty; ask something about the document")
         question = question.strip()
         if len(question) > MAX_QUESTION_CHARS:
