@@ -54,6 +54,7 @@ EXAMPLES = [
     "What was found on a balcony in Stepanakert?",
     "Who won the war?",
 ]
+EMPTY_IF_ASKED = "(box, asked) => asked && box.trim() === asked ? '' : box"
 CSS = """
 .citeqa-source { border-left: 3px solid #f5b301; padding: 0.3em 0.8em; margin-bottom: 0.8em; }
 .citeqa-source .where { font-size: 0.85em; opacity: 0.8; margin-bottom: 0.3em; }
@@ -249,6 +250,8 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
     collections = Collections(default, keep_uploads)
 
     def respond(question: str, messages: list, history: list, answers: list, copies: str, key: str | None):
+        """The answer to ``question`` added to the chat, and ``question`` itself as "asked" (""
+        when it is to stay in the box: refused, to be mended)."""
         question = (question or "").strip()
         if not question:
             return "", messages, history, answers, gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -263,13 +266,13 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             messages = [*messages, {"role": "user", "content": escape_markdown(shown)},
                         {"role": "assistant", "content": f"⚠️ {escape_markdown(said)}"}]  # fmt: skip
             copies = json.dumps([*copied, question, said])
-            return question, messages, history, [*answers, None], None, *panel(assistant, None), copies
+            return "", messages, history, [*answers, None], None, *panel(assistant, None), copies
         messages = [*messages, {"role": "user", "content": escape_markdown(question)},
                     {"role": "assistant", "content": show_message(answer)}]  # fmt: skip
         record = answer.to_dict()
         copies = json.dumps([*copied, question, assistant.as_text(answer)])
-        return ("", messages, [*history, *answer.turn()], [*answers, record], None, *panel(assistant, record),
-                copies)  # fmt: skip
+        return (question, messages, [*history, *answer.turn()], [*answers, record], None,
+                *panel(assistant, record), copies)  # fmt: skip
 
     def panel(assistant: Assistant, record: dict | None, number: str | None = None):
         numbers = [str(c["number"]) for c in record["citations"]] if record else []
@@ -395,6 +398,7 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     copies = gr.Textbox("[]", elem_id="citeqa-copies", show_label=False, container=False)
+                    asked = gr.Textbox(visible=False)  # the question last answered
                     question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question", max_lines=6,
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
@@ -420,9 +424,13 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             doc_text = gr.Textbox(default.document(ids[0]).text, lines=20, max_lines=40,
                                   interactive=False, show_label=False, elem_id="citeqa-document")  # fmt: skip
 
-        chat_outputs = [question, chat, history, answers, selected, sources, picker, copies]
-        question.submit(respond, [question, chat, history, answers, copies, key], chat_outputs, **PRIVATE)
-        send.click(respond, [question, chat, history, answers, copies, key], chat_outputs, **PRIVATE)
+        chat_outputs = [asked, chat, history, answers, selected, sources, picker, copies]
+        for trigger in (question.submit, send.click):
+            # The box is emptied only if it still holds the question answered: one typed while
+            # the answer was on its way (and not sent: an event runs once at a time) stays.
+            trigger(respond, [question, chat, history, answers, copies, key], chat_outputs, **PRIVATE).then(
+                None, [question, asked], question, js=EMPTY_IF_ASKED, **PRIVATE
+            )  # fmt: skip
         picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)
         chat.select(select, [answers, key], [selected, sources, picker], **PRIVATE)
         marker.change(jump, [marker, answers, key], [selected, sources, picker], **PRIVATE)

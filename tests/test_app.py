@@ -153,11 +153,31 @@ def test_a_refused_question_stays_in_the_box(page):
     said = page.locator("#citeqa-chat .message-row").nth(1).inner_text()
     assert said.strip() == "⚠️ The question is 2,431 characters long; ask in at most 2,000."
     box = page.locator("#citeqa-question textarea")
-    assert box.input_value() == question.strip()
+    assert box.input_value() == question  # as typed, untouched
     shown = page.locator("#citeqa-chat .message-row").nth(0).inner_text()
     assert shown.startswith("Who did Putin invite") and shown.rstrip().endswith("…") and len(shown) < 400
     ask(page, "How many people fled their homes?", "70,000")
     assert box.input_value() == ""
+
+
+def test_a_question_typed_while_an_answer_is_on_its_way_stays_in_the_box(page):
+    """The answer used to empty the box, and with it what had been typed since."""
+    box = page.locator("#citeqa-question textarea")
+    box.fill("Who did Putin invite to Moscow?")
+    box.press("Enter")
+    page.locator("#citeqa-chat .progress-text").wait_for()  # sent: the chat waits for the answer
+    page.evaluate("""() => {  // at once, before the answer can have come back
+        const t = document.querySelector('#citeqa-question textarea');
+        t.value = 'How many people fled their homes?';
+        t.dispatchEvent(new Event('input', {bubbles: true}));
+    }""")
+    page.wait_for_function("document.querySelectorAll('#citeqa-chat .message-row').length == 2")
+    assert "foreign ministers" in page.locator("#citeqa-chat .message-row").nth(1).inner_text()
+    page.wait_for_timeout(1000)  # anything still on its way has arrived
+    assert box.input_value() == "How many people fled their homes?"
+    box.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#citeqa-chat .message-row').length == 4")
+    page.wait_for_function("document.querySelector('#citeqa-question textarea').value == ''")
 
 
 def test_on_a_phone_the_sources_come_right_after_the_chat(browser, server):
