@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from .segment import Sentence
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+# A text that starts like a list item ("- Mars", "2020. A year") would be shown as one.
+BULLET, NUMBERED = re.compile(r"^([-+])(?=\s)"), re.compile(r"^(\d{1,9})([.)])(?=\s)")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Answer:
 
 def escape_markdown(text: str) -> str:
     """``text`` shown literally by a Markdown renderer (no links, HTML or emphasis)."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    escaped = MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return NUMBERED.sub(r"\1\\\2", BULLET.sub(r"\\\1", escaped))
 
 
 def quoted(question: str, picks: list[tuple[Sentence, float]], confidence: float, query: str) -> Answer:
