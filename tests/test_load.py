@@ -41,6 +41,14 @@ def test_html_pages_that_leave_tags_out_keep_their_text(page):
     assert html_to_text(page) == "The dam holds 40 tonnes.\n"
 
 
+def test_html_line_breaks_stay_inside_a_paragraph_and_the_articles_header_is_kept():
+    page = (
+        "<body><header><nav>Home</nav>The Site</header><article><header><h1>Dam holds</h1></header>"
+        "<p>The dam holds<br>40 tonnes.<br/><br/>It was built in 1990.</p></article><footer>x</footer></body>"
+    )
+    assert html_to_text(page) == "Dam holds\n\nThe dam holds\n40 tonnes.\n\nIt was built in 1990.\n"
+
+
 def test_a_page_without_readable_text_says_so(tmp_path):
     page = "<html><body><script>render()</script></body></html>"
     (tmp_path / "app.html").write_text(page, encoding="utf-8")

@@ -89,7 +89,6 @@ _BLOCK = {
     "section",
     "article",
     "main",
-    "br",
     "li",
     "ul",
     "ol",
@@ -124,21 +123,26 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.skipping: list[str] = []  # the open elements whose text is dropped
         self.in_title = False
+        self.in_content = 0  # open <article> and <main>: a <header> there is the article's own
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "body" or (self.skipping[-1:] == ["head"] and tag not in _HEAD_ONLY):
             self._close("head")  # an omitted </head>, as browsers read it
         self.in_title = self.in_title or tag == "title"
-        if tag in _SKIP:
+        self.in_content += tag in ("article", "main")
+        if tag == "br":
+            self.parts.append("\n")  # a line break inside the paragraph, not a new one
+        elif tag in _SKIP and not (tag == "header" and self.in_content):
             self.skipping.append(tag)
-        elif tag in _BLOCK:
+        elif tag in _BLOCK or tag == "header":
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         self.in_title = self.in_title and tag != "title"
-        if tag in _SKIP:
+        self.in_content = max(0, self.in_content - (tag in ("article", "main")))
+        if tag in self.skipping:
             self._close(tag)
-        elif tag in _BLOCK:
+        elif tag in _BLOCK or tag == "header":
             self.parts.append("\n\n")
 
     def _close(self, tag: str) -> None:
