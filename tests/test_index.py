@@ -103,6 +103,10 @@ def test_replacing_an_index_swaps_it_whole(built, encoder, tmp_path):
 def test_missing_index(tmp_path, encoder):
     with pytest.raises(IndexNotFoundError, match="citeqa index"):
         store.load(tmp_path / "nothing", encoder)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "notes.txt").write_text("not an index")
+    with pytest.raises(IndexNotFoundError, match="no index in"):  # a folder of other files
+        store.load(tmp_path / "data", encoder)
 
 
 @pytest.mark.parametrize(

@@ -409,7 +409,7 @@ def read_manifest(directory: str | Path) -> dict:
         os.rename(backup, real)  # an interrupted _swap_in: the old index comes back
     path = directory / "manifest.json"
     if not path.exists():
-        if directory.is_dir() and any(directory.iterdir()):
+        if directory.is_dir() and any(p.name in _INDEX_FILES for p in directory.iterdir()):
             raise CorruptIndexError(f"{directory}: manifest.json is missing; {REBUILD_HINT}")
         raise IndexNotFoundError(f"no index in {directory}; build one with `citeqa index FILE...`")
     try:
