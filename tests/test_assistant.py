@@ -399,3 +399,16 @@ def test_from_paths_rebuilds_a_damaged_index(encoder, tmp_path):
     assistant = Assistant.from_paths([ARTICLE], index_dir, encoder=encoder)
     assert_citations_exact(assistant, assistant.ask("Who did Putin invite to Moscow?"))
     Assistant.load(index_dir, encoder=encoder)  # the rebuilt index is whole again
+
+
+def test_files_of_the_same_name_from_two_folders_are_both_indexed(encoder, tmp_path):
+    for folder, said in (("june", "The roof was mended in June."), ("july", "The well was dug in July.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(said, encoding="utf-8")
+    paths = [tmp_path / "june" / "notes.txt", tmp_path / "july" / "notes.txt"]
+    Assistant.from_paths(paths, tmp_path / "index", encoder=encoder)
+    assistant = Assistant.load(tmp_path / "index", encoder=encoder)
+    assert list(assistant.index.documents) == ["june/notes.txt", "july/notes.txt"]
+    answer = assistant.ask("When was the well dug?")
+    assert answer.citations[0].doc_id == "july/notes.txt"
+    assert_citations_exact(assistant, answer)

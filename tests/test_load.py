@@ -1,7 +1,7 @@
 import pytest
 
 from citeqa.errors import DocumentError
-from citeqa.load import html_to_text, load_path
+from citeqa.load import html_to_text, load_path, load_paths
 
 
 def test_txt_and_md_are_read_exactly(tmp_path):
@@ -78,3 +78,26 @@ def test_missing_file_or_a_folder(tmp_path):
     (tmp_path / "notes").mkdir()
     with pytest.raises(DocumentError, match="notes is a folder; give the files in it"):
         load_path(tmp_path / "notes")
+
+
+def test_files_of_the_same_name_are_told_apart_by_their_folders(tmp_path):
+    paths = []
+    for folder in ("2020/june", "2021/june", "july"):
+        (tmp_path / folder).mkdir(parents=True)
+        paths.append(tmp_path / folder / "notes.txt")
+        paths[-1].write_text(f"Notes from {folder}.", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("Other notes.", encoding="utf-8")
+    docs = load_paths([*paths, tmp_path / "other.txt"])
+    assert [d.doc_id for d in docs] == [
+        "2020/june/notes.txt",
+        "2021/june/notes.txt",
+        "july/notes.txt",
+        "other.txt",
+    ]
+    assert [d.text for d in docs[:3]] == [
+        "Notes from 2020/june.",
+        "Notes from 2021/june.",
+        "Notes from july.",
+    ]
+    with pytest.raises(DocumentError, match="notes.txt is given twice"):
+        load_paths([paths[0], tmp_path / "2020" / ".." / "2020" / "june" / "notes.txt"])

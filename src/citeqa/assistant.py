@@ -19,7 +19,7 @@ from .embed import Encoder, default_encoder
 from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
 from .followup import queries
 from .lexical import WORD, tokens
-from .load import Document, load_path
+from .load import Document, load_path, load_paths
 from .rank import LinearModel, contradicts, question_features, sentence_features, shipped, softmax
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
@@ -112,7 +112,7 @@ class Assistant:
         """
         settings = Settings.from_options(options)
         encoder = encoder or default_encoder()
-        docs = [load_path(p) for p in paths]
+        docs = load_paths(paths)
         if not docs:
             raise DocumentError("no documents given")
         previous = None

@@ -32,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     idx = sub.add_parser("index", help="index documents (.txt, .md, .html) into an index folder")
-    idx.add_argument("files", nargs="+", help="documents to index; each file name is its document id")
+    idx.add_argument(
+        "files",
+        nargs="+",
+        help="documents to index; each file name is its document id "
+        "(with its folders when two files share a name: june/notes.txt)",
+    )
     idx.add_argument("--index-dir", default=DEFAULT_INDEX, help="where the index goes (default: index/)")
     idx.add_argument("--rebuild", action="store_true", help="rebuild even if the index is up to date")
 

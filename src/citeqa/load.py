@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -65,6 +66,29 @@ def load_path(path: str | Path) -> Document:
     if not text.strip():
         raise DocumentError(f"{path}: the document is empty")
     return Document(doc_id=path.name, text=text, source=str(path))
+
+
+def load_paths(paths) -> list[Document]:
+    """``load_path`` of each of ``paths``. Files of the same name in different folders are told
+    apart by as many of their folders as it takes ("june/notes.txt", "july/notes.txt").
+
+    Raises:
+        DocumentError: as ``load_path``, or a file is given twice.
+    """
+    docs = [load_path(p) for p in paths]
+    parts = [Path(os.path.abspath(d.source)).parts for d in docs]
+    for name in {d.doc_id for d in docs}:
+        same = [i for i, d in enumerate(docs) if d.doc_id == name]
+        if len(same) == 1:
+            continue
+        if len({parts[i] for i in same}) < len(same):
+            raise DocumentError(f"{name} is given twice")
+        for i in same:
+            depth = 2  # the folder it is in, and more while another has the same
+            while any(parts[j][-depth:] == parts[i][-depth:] for j in same if j != i):
+                depth += 1
+            docs[i] = replace(docs[i], doc_id="/".join(parts[i][-depth:]))
+    return docs
 
 
 _SKIP = {
