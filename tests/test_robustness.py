@@ -11,11 +11,13 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from conftest import ARTICLE, ROOT, assert_citations_exact
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from citeqa import Assistant, DocumentError
+from citeqa import Assistant, DocumentError, QuestionError
+from citeqa.lexical import WORD
 
 ODD = st.sampled_from(
     ["e\u0301", "👩‍👩‍👧", "שלום עולם.", "مرحبا.", "\x00", "\x07", "\r\n", "\n\n", "\t", "[ad_1]",
@@ -35,6 +37,10 @@ def test_any_document_and_question_keep_the_invariant(encoder, doc, question):
     for s in assistant.index.sentences:
         assert doc[s.start : s.end] == s.text and len(s.text) <= 400
     if not question.strip():
+        return
+    if not WORD.search(question):  # only signs or emoji: refused with a clear message
+        with pytest.raises(QuestionError, match="no words"):
+            assistant.ask(question)
         return
     assert_citations_exact(assistant, assistant.ask(question))
 
