@@ -183,6 +183,9 @@ def test_a_question_of_only_common_words_is_declined_unless_it_follows_up(assist
     follow = assistant.ask("Why?", history=first.turn())
     assert not follow.abstained
     assert_citations_exact(assistant, follow)
+    assert assistant.ask(question, history=first.turn()).abstained == (question in ("the", "a"))
+    declined = assistant.ask("Who won the war?")
+    assert declined.abstained and assistant.ask("the", history=declined.turn()).abstained
 
 
 def test_bad_history(assistant):

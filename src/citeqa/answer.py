@@ -69,7 +69,10 @@ def quoted(question: str, picks: list[tuple[Sentence, float]], confidence: float
     return Answer(question, "\n>\n".join(lines), citations, False, round(confidence, 4), query)
 
 
+DECLINED = ("The article does not say", "The documents do not say")  # how an abstention begins
+
+
 def abstention(question: str, confidence: float, query: str, documents: int) -> Answer:
-    subject = "The article does not say" if documents == 1 else "The documents do not say"
+    subject = DECLINED[documents != 1]
     text = f"{subject}: nothing in {'it' if documents == 1 else 'them'} answers this question."
     return Answer(question, text, (), True, round(confidence, 4), query)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +29,7 @@ from .settings import Settings, answerability_model
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+ASKING = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.I)
 # Headings repeat what the text below them says and rarely answer; SQuAD, which the ranker
 # learns from, has none, so this prior is set by hand.
 HEADING_PENALTY = 1.0
@@ -220,7 +222,8 @@ class Assistant:
             )
         if not WORD.search(question):
             raise QuestionError("the question has no words; ask something about the document in words")
-        if not tokens(question) and not history:  # "the", "a": nothing to look for, nothing to go on
+        if not tokens(question) and not (history and ASKING.search(question)):
+            # "the", "and?": nothing to look for; "Why?" after an answer asks about it
             return abstention(question, 0.0, question, len(self.index.documents))
         searches = queries(question, history)
         vectors = self.encoder.encode([q.text for q in searches])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from .answer import DECLINED
 from .errors import QuestionError
 from .lexical import tokens
 from .retrieve import Query, make_query
@@ -113,5 +114,6 @@ def queries(question: str, history: list[dict] | None) -> list[Query]:
     said = [(r, plain(c)) for r, c in turns]
     question = spell_out_one(question, [c for _, c in said])
     answer = next((c for r, c in reversed(said) if r == "assistant"), "")
+    answer = "" if answer.startswith(DECLINED) else answer  # a refusal's words are no context
     context = " ".join([*previous, answer])
     return [make_query(question), make_query(question, context)]
