@@ -54,7 +54,7 @@ EXAMPLES = [
     "What was found on a balcony in Stepanakert?",
     "Who won the war?",
 ]
-EMPTY_IF_ASKED = "(box, asked) => asked && box.trim() === asked ? '' : box"
+PUT_BACK = "(box, refused) => refused && !box.trim() ? refused : box"
 CSS = """
 .citeqa-source { border-left: 3px solid #f5b301; padding: 0.3em 0.8em; margin-bottom: 0.8em; }
 .citeqa-source .where { font-size: 0.85em; opacity: 0.8; margin-bottom: 0.3em; }
@@ -250,9 +250,9 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
     collections = Collections(default, keep_uploads)
 
     def respond(question: str, messages: list, history: list, answers: list, copies: str, key: str | None):
-        """The answer to ``question`` added to the chat, and ``question`` itself as "asked" (""
-        when it is to stay in the box: refused, to be mended)."""
-        question = (question or "").strip()
+        """The answer to ``question`` added to the chat, and what to put back in the question
+        box: ``question`` as typed if it was refused, to be mended; else nothing."""
+        typed, question = question, (question or "").strip()
         if not question:
             return "", messages, history, answers, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         copied = json.loads(copies or "[]")
@@ -266,12 +266,12 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             messages = [*messages, {"role": "user", "content": escape_markdown(shown)},
                         {"role": "assistant", "content": f"⚠️ {escape_markdown(said)}"}]  # fmt: skip
             copies = json.dumps([*copied, question, said])
-            return "", messages, history, [*answers, None], None, *panel(assistant, None), copies
+            return typed, messages, history, [*answers, None], None, *panel(assistant, None), copies
         messages = [*messages, {"role": "user", "content": escape_markdown(question)},
                     {"role": "assistant", "content": show_message(answer)}]  # fmt: skip
         record = answer.to_dict()
         copies = json.dumps([*copied, question, assistant.as_text(answer)])
-        return (question, messages, [*history, *answer.turn()], [*answers, record], None,
+        return ("", messages, [*history, *answer.turn()], [*answers, record], None,
                 *panel(assistant, record), copies)  # fmt: skip
 
     def panel(assistant: Assistant, record: dict | None, number: str | None = None):
@@ -398,7 +398,8 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     copies = gr.Textbox("[]", elem_id="citeqa-copies", show_label=False, container=False)
-                    asked = gr.Textbox(visible=False)  # the question last answered
+                    sent = gr.Textbox(visible=False)  # the question being answered
+                    put_back = gr.Textbox(visible=False)  # a refused one, back to the box
                     question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question", max_lines=6,
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
                     with gr.Row():
@@ -424,13 +425,13 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
             doc_text = gr.Textbox(default.document(ids[0]).text, lines=20, max_lines=40,
                                   interactive=False, show_label=False, elem_id="citeqa-document")  # fmt: skip
 
-        chat_outputs = [asked, chat, history, answers, selected, sources, picker, copies]
+        chat_outputs = [put_back, chat, history, answers, selected, sources, picker, copies]
         for trigger in (question.submit, send.click):
-            # The box is emptied only if it still holds the question answered: one typed while
-            # the answer was on its way (and not sent: an event runs once at a time) stays.
-            trigger(respond, [question, chat, history, answers, copies, key], chat_outputs, **PRIVATE).then(
-                None, [question, asked], question, js=EMPTY_IF_ASKED, **PRIVATE
-            )  # fmt: skip
+            # The box empties as the question is sent, in the browser, so that the next one can
+            # be typed meanwhile; a refused question comes back, unless another was typed.
+            trigger(None, question, [question, sent], js="(q) => ['', q]", **PRIVATE).then(
+                respond, [sent, chat, history, answers, copies, key], chat_outputs, **PRIVATE
+            ).then(None, [question, put_back], question, js=PUT_BACK, **PRIVATE)  # fmt: skip
         picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)
         chat.select(select, [answers, key], [selected, sources, picker], **PRIVATE)
         marker.change(jump, [marker, answers, key], [selected, sources, picker], **PRIVATE)

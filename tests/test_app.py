@@ -161,23 +161,22 @@ def test_a_refused_question_stays_in_the_box(page):
 
 
 def test_a_question_typed_while_an_answer_is_on_its_way_stays_in_the_box(page):
-    """The answer used to empty the box, and with it what had been typed since."""
+    """The box empties as a question is sent, and the next one can be typed meanwhile: the
+    answer used to empty the box later, and with it what had been typed since."""
     box = page.locator("#citeqa-question textarea")
     box.fill("Who did Putin invite to Moscow?")
     box.press("Enter")
-    page.locator("#citeqa-chat .progress-text").wait_for()  # sent: the chat waits for the answer
-    page.evaluate("""() => {  // at once, before the answer can have come back
-        const t = document.querySelector('#citeqa-question textarea');
-        t.value = 'How many people fled their homes?';
-        t.dispatchEvent(new Event('input', {bubbles: true}));
-    }""")
+    page.wait_for_function("document.querySelector('#citeqa-question textarea').value == ''")
+    assert page.locator("#citeqa-chat .message-row").count() == 0  # emptied before the answer came
+    box.press_sequentially("How many people fled their homes?")  # typed, key by key
     page.wait_for_function("document.querySelectorAll('#citeqa-chat .message-row').length == 2")
     assert "foreign ministers" in page.locator("#citeqa-chat .message-row").nth(1).inner_text()
     page.wait_for_timeout(1000)  # anything still on its way has arrived
     assert box.input_value() == "How many people fled their homes?"
     box.press("Enter")
     page.wait_for_function("document.querySelectorAll('#citeqa-chat .message-row').length == 4")
-    page.wait_for_function("document.querySelector('#citeqa-question textarea').value == ''")
+    assert "70,000" in page.locator("#citeqa-chat .message-row").nth(3).inner_text()
+    assert box.input_value() == ""
 
 
 def test_on_a_phone_the_sources_come_right_after_the_chat(browser, server):
