@@ -10,6 +10,8 @@ from citeqa.answer import escape_markdown
         ("+ Venus is hot.", r"\+ Venus is hot."),
         ("2020. A year of war.", r"2020\. A year of war."),  # not an ordered list from 2020
         ("3) Three.", r"3\) Three."),
+        ("2020.", r"2020\."),  # a sentence of its own
+        ("01.", r"01\."),
         ("-5 degrees, 12.5 %, x - y, 2020 was long.", "-5 degrees, 12.5 %, x - y, 2020 was long."),
         ("**bold** <b>x</b> [1](y) # h", r"\*\*bold\*\* \<b\>x\</b\> \[1\](y) \# h"),
         ("Two\nlines  and\tspaces", "Two lines and spaces"),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE, EVAL_SET, assert_citations_exact
 
-from citeqa import Assistant, DocumentError, QuestionError, StaleIndexError
+from citeqa import Assistant, CorruptIndexError, DocumentError, QuestionError, StaleIndexError
 from citeqa.errors import IndexNotFoundError
 from citeqa.followup import queries, spell_out_one
 from citeqa.settings import Settings
@@ -269,6 +269,13 @@ def test_from_paths_reuses_rebuilds_and_load_reports_staleness(encoder, tmp_path
     own = Assistant.load(index_dir, encoder=encoder)  # opened with the settings it was built with
     assert (own.settings.chunk_sentences, own.settings.chunk_overlap) == (3, 0)
     assert_citations_exact(own, own.ask("How many people fled their homes?"))
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    manifest["settings"]["chunk_sentences"] = "4"  # damaged
+    (index_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndexError, match="damaged .*chunk_sentences.*--rebuild"):
+        Assistant.load(index_dir, encoder=encoder)
+    Assistant.from_paths([doc], index_dir, encoder=encoder)  # rebuilt
+    assert Assistant.load(index_dir, encoder=encoder).settings.chunk_sentences == 4
 
 
 def test_a_changed_source_is_found_from_any_working_folder(encoder, tmp_path, monkeypatch):

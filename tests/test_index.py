@@ -155,6 +155,9 @@ def test_newer_format_is_refused(built, encoder, tmp_path):
         lambda m: m.update(settings="x"),
         lambda m: m.update(format_version="1"),
         lambda m: m.pop("model"),
+        lambda m: m["documents"].update({"article.txt": "x"}),
+        lambda m: m["documents"]["article.txt"].pop("sha256"),
+        lambda m: m["documents"]["article.txt"].update(source=5),
     ],
 )
 def test_a_manifest_of_the_wrong_shape_is_damage_not_a_crash(built, encoder, tmp_path, change):

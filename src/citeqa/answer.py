@@ -10,7 +10,7 @@ from .segment import Sentence
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 # A text that starts like a list item ("- Mars", "2020. A year") would be shown as one.
-BULLET, NUMBERED = re.compile(r"^([-+])(?=\s)"), re.compile(r"^(\d{1,9})([.)])(?=\s)")
+BULLET, NUMBERED = re.compile(r"^([-+])(?=\s|$)"), re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,14 @@ from . import rerank, segment
 from .answer import Answer, abstention, quoted
 from .clean import Paragraph, paragraphs
 from .embed import Encoder, default_encoder
-from .errors import CiteqaError, DocumentError, IndexNotFoundError, QuestionError, StaleIndexError
+from .errors import (
+    CiteqaError,
+    CorruptIndexError,
+    DocumentError,
+    IndexNotFoundError,
+    QuestionError,
+    StaleIndexError,
+)
 from .followup import queries
 from .lexical import WORD, tokens
 from .load import Document, load_path, load_paths
@@ -151,6 +158,10 @@ class Assistant:
         index = store.load(index_dir, encoder)
         stored = index.manifest["settings"]
         built_with = {k: stored[k] for k in Settings().index_settings() if k in stored and k not in options}
+        try:
+            Settings.from_options(built_with)
+        except ValueError as e:
+            raise CorruptIndexError(f"{index_dir} is damaged ({e}); {store.REBUILD_HINT}") from None
         settings = Settings.from_options({**built_with, **options})
         reasons = store.stale_reasons(index.manifest, None, settings)
         base = Path(index_dir) if index.manifest.get("sources_relative_to") == "index" else Path()

@@ -417,6 +417,9 @@ def read_manifest(directory: str | Path) -> dict:
         version = manifest["format_version"]
         if not isinstance(version, int) or not all(isinstance(manifest[k], dict) for k in MANIFEST_PARTS):
             raise TypeError
+        for info in manifest["documents"].values():
+            if not isinstance(info["sha256"], str) or not isinstance(info.get("source") or "", str):
+                raise TypeError
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise CorruptIndexError(f"{path} is damaged; {REBUILD_HINT}") from None
     if version != FORMAT_VERSION:
