@@ -151,3 +151,20 @@ def test_eval_names_bad_data_and_options_without_a_traceback(tmp_path):
     too_high = citeqa("eval", "--threshold", "2", "article", "set.jsonl", str(ARTICLE), cwd=tmp_path)
     assert too_high.returncode == 2 and "between 0 and 1" in too_high.stderr
     assert "Traceback" not in missing.stderr + broken.stderr + too_high.stderr
+
+
+def test_eval_counts_a_question_without_words_as_refused_and_skips_an_empty_article(tmp_path):
+    governor = [{"text": "The governor", "answer_start": 0}]
+    qas = [{"id": "a", "question": "Who signed the charter?", "answers": governor},
+           {"id": "b", "question": "???", "answers": []}]  # fmt: skip
+    charter = {
+        "title": "Charter",
+        "paragraphs": [{"context": "The governor signed the charter.", "qas": qas}],
+    }
+    data = {"data": [charter, {"title": "Empty", "paragraphs": [{"context": " ", "qas": qas}]}]}
+    (tmp_path / "tiny.json").write_text(json.dumps(data), encoding="utf-8")
+    done = citeqa("eval", "--systems", "citeqa", "--out", "out", "squad", "tiny.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "skipping Empty" in done.stderr and "Traceback" not in done.stderr
+    records = [json.loads(line) for line in (tmp_path / "out" / "records.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["quotes"] == []) for r in records] == [("a", False), ("b", True)]

@@ -32,6 +32,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .answer import abstention
+from .errors import DocumentError, QuestionError
+
 MAX_QUOTE_CHARS = 400
 # citeqa as shipped, and without its cross-encoder (the linear ranker alone).
 CITEQA = {"citeqa": {}, "citeqa-linear": {"rerank_candidates": 0}}
@@ -153,7 +156,10 @@ def run(assistant, article: Article, switch: bool = False) -> list[dict]:
 def _ask(assistant, article: Article, q: Question, history: list[dict] | None) -> tuple:
     """The answer to ``q`` and its record."""
     started = time.perf_counter()
-    answer = assistant.ask(q.question, history=history)
+    try:
+        answer = assistant.ask(q.question, history=history)
+    except QuestionError:  # no words, say: refused, as an abstention is
+        answer = abstention(q.question, 0.0, q.question, 1)
     elapsed = time.perf_counter() - started
     quotes = [c.quote for c in answer.citations]
     valid = [assistant.document(c.doc_id).text[c.start : c.end] == c.quote for c in answer.citations]
@@ -304,7 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     progress = tqdm(total=sum(len(a.questions) for a in articles) * len(systems), unit="question",
                     disable=None, file=sys.stderr)  # fmt: skip
     for article in articles:
-        assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
+        try:
+            assistant = Assistant.from_texts({article.title: article.text}, abstain_threshold=0.0)
+        except DocumentError as e:  # nothing to index: its questions cannot be asked
+            print(f"citeqa eval: skipping {article.title}: {e}", file=sys.stderr)
+            progress.update(len(article.questions) * len(systems))
+            continue
         progress.set_description(article.title[:30])
         for name in systems:
             if name in CITEQA:
@@ -316,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             records[name] += run(system, article, switch=args.dataset == "article")
             progress.update(len(article.questions))
     progress.close()
+    if not any(records.values()):
+        parser.error("no article could be indexed")
     summary = {name: summarize(rows, thresholds.get(name, 0.0)) for name, rows in records.items()}
     print(table(summary))
     if args.out:
