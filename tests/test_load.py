@@ -47,6 +47,9 @@ def test_html_line_breaks_stay_inside_a_paragraph_and_the_articles_header_is_kep
         "<p>The dam holds<br>40 tonnes.<br/><br/>It was built in 1990.</p></article><footer>x</footer></body>"
     )
     assert html_to_text(page) == "Dam holds\n\nThe dam holds\n40 tonnes.\n\nIt was built in 1990.\n"
+    assert html_to_text("<p>Hello</br>world.</p><section><header><h2>Part</h2></header>x</section>") == (
+        "Hello\nworld.\n\nPart\n\nx\n"
+    )
 
 
 def test_a_page_without_readable_text_says_so(tmp_path):

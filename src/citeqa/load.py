@@ -137,6 +137,7 @@ _BLOCK = {
 }
 
 
+_CONTENT = ("article", "main", "section")
 # What may stand in <head>; anything else there means the page left <head> without closing it.
 _HEAD_ONLY = {"title", "meta", "link", "style", "script", "base", "noscript", "template"}
 
@@ -147,13 +148,13 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.skipping: list[str] = []  # the open elements whose text is dropped
         self.in_title = False
-        self.in_content = 0  # open <article> and <main>: a <header> there is the article's own
+        self.in_content = 0  # open <article>, <main>, <section>: a <header> there is their own
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "body" or (self.skipping[-1:] == ["head"] and tag not in _HEAD_ONLY):
             self._close("head")  # an omitted </head>, as browsers read it
         self.in_title = self.in_title or tag == "title"
-        self.in_content += tag in ("article", "main")
+        self.in_content += tag in _CONTENT
         if tag == "br":
             self.parts.append("\n")  # a line break inside the paragraph, not a new one
         elif tag in _SKIP and not (tag == "header" and self.in_content):
@@ -161,10 +162,17 @@ class _TextExtractor(HTMLParser):
         elif tag in _BLOCK or tag == "header":
             self.parts.append("\n\n")
 
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag != "br":  # "<br/>" is one line break; "</br>" alone is another
+            self.handle_endtag(tag)
+
     def handle_endtag(self, tag: str) -> None:
         self.in_title = self.in_title and tag != "title"
-        self.in_content = max(0, self.in_content - (tag in ("article", "main")))
-        if tag in self.skipping:
+        self.in_content = max(0, self.in_content - (tag in _CONTENT))
+        if tag == "br":
+            self.parts.append("\n")  # "</br>", which browsers read as <br>
+        elif tag in self.skipping:
             self._close(tag)
         elif tag in _BLOCK or tag == "header":
             self.parts.append("\n\n")
