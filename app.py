@@ -54,6 +54,15 @@ EXAMPLES = [
     "What was found on a balcony in Stepanakert?",
     "Who won the war?",
 ]
+# Sending a question empties the box in the browser (the values sent are already taken), so
+# that the next one can be typed while the answer comes; a refused one is put back after,
+# unless another was typed meanwhile.
+SENDING = """(...values) => {
+  const box = document.querySelector('#citeqa-question textarea');
+  box.value = '';
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  return values;
+}"""
 PUT_BACK = "(box, refused) => refused && !box.trim() ? refused : box"
 CSS = """
 .citeqa-source { border-left: 3px solid #f5b301; padding: 0.3em 0.8em; margin-bottom: 0.8em; }
@@ -398,7 +407,6 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
                                       placeholder=CHAT_PLACEHOLDER)  # fmt: skip
                     marker = gr.Textbox(elem_id="citeqa-jump", show_label=False, container=False)
                     copies = gr.Textbox("[]", elem_id="citeqa-copies", show_label=False, container=False)
-                    sent = gr.Textbox(visible=False)  # the question being answered
                     put_back = gr.Textbox(visible=False)  # a refused one, back to the box
                     question = gr.Textbox(placeholder=PLACEHOLDER[False], label="Question", max_lines=6,
                                           show_label=False, elem_id="citeqa-question")  # fmt: skip
@@ -427,11 +435,8 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
 
         chat_outputs = [put_back, chat, history, answers, selected, sources, picker, copies]
         for trigger in (question.submit, send.click):
-            # The box empties as the question is sent, in the browser, so that the next one can
-            # be typed meanwhile; a refused question comes back, unless another was typed.
-            trigger(None, question, [question, sent], js="(q) => ['', q]", **PRIVATE).then(
-                respond, [sent, chat, history, answers, copies, key], chat_outputs, **PRIVATE
-            ).then(None, [question, put_back], question, js=PUT_BACK, **PRIVATE)  # fmt: skip
+            trigger(respond, [question, chat, history, answers, copies, key], chat_outputs, js=SENDING,
+                    **PRIVATE).then(None, [question, put_back], question, js=PUT_BACK, **PRIVATE)  # fmt: skip
         picker.change(pick, [picker, answers, selected, key], sources, **PRIVATE)
         chat.select(select, [answers, key], [selected, sources, picker], **PRIVATE)
         marker.change(jump, [marker, answers, key], [selected, sources, picker], **PRIVATE)

@@ -162,21 +162,25 @@ def test_a_refused_question_stays_in_the_box(page):
 
 def test_a_question_typed_while_an_answer_is_on_its_way_stays_in_the_box(page):
     """The box empties as a question is sent, and the next one can be typed meanwhile: the
-    answer used to empty the box later, and with it what had been typed since."""
+    answer used to empty the box later, and with it what had been typed since. Sent before
+    the answer came, the next question is not lost either: it stays in the box."""
     box = page.locator("#citeqa-question textarea")
     box.fill("Who did Putin invite to Moscow?")
     box.press("Enter")
     page.wait_for_function("document.querySelector('#citeqa-question textarea').value == ''")
     assert page.locator("#citeqa-chat .message-row").count() == 0  # emptied before the answer came
     box.press_sequentially("How many people fled their homes?")  # typed, key by key
-    page.wait_for_function("document.querySelectorAll('#citeqa-chat .message-row').length == 2")
-    assert "foreign ministers" in page.locator("#citeqa-chat .message-row").nth(1).inner_text()
-    page.wait_for_timeout(1000)  # anything still on its way has arrived
-    assert box.input_value() == "How many people fled their homes?"
-    box.press("Enter")
+    box.press("Enter")  # while the answer may still be on its way
+    rows = page.locator("#citeqa-chat .message-row")
+    rows.nth(1).wait_for()
+    page.wait_for_timeout(1500)  # anything still on its way has arrived
+    assert "foreign ministers" in rows.nth(1).inner_text()
+    if rows.count() == 2:  # the second Enter came while the first answer was on its way
+        assert box.input_value() == "How many people fled their homes?"
+        box.press("Enter")
     page.wait_for_function("document.querySelectorAll('#citeqa-chat .message-row').length == 4")
-    assert "70,000" in page.locator("#citeqa-chat .message-row").nth(3).inner_text()
-    assert box.input_value() == ""
+    assert "70,000" in rows.nth(3).inner_text()
+    page.wait_for_function("document.querySelector('#citeqa-question textarea').value == ''")
 
 
 def test_on_a_phone_the_sources_come_right_after_the_chat(browser, server):
