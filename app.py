@@ -45,6 +45,7 @@ PLACEHOLDER = {False: "Ask a question about the article…", True: "Ask a questi
 INDEXING = "Indexing your documents: a new chat about them opens when it is done…"
 # uploads indexed at the same time, across sessions: a small one need not wait for a large one
 UPLOADS_AT_ONCE = 2
+DOUBLE_CLICK_SECONDS = 5  # a second run of the same upload this soon after the first is a double click
 CHAT_PLACEHOLDER = ("Each answer quotes the text word for word. Click a marker such as `[1]` to see "
                     "the quote in its paragraph under Sources.")  # fmt: skip
 SHOWN_CHARS = 300  # of a refused question, in the chat (the box keeps all of it)
@@ -331,19 +332,31 @@ def build(default: Assistant, keep_uploads: int = KEEP_UPLOADS) -> gr.Blocks:
         return [*(gr.Button(interactive=not on) for _ in range(4)), gr.File(interactive=not on)]
 
     indexing_now: set[str] = set()  # sessions whose uploads are being indexed
+    just_done: dict[str, tuple] = {}  # session: (its upload's files, when, what it showed)
     indexing_lock = threading.Lock()
 
     def use_uploads(files: list, current: str | None, request: gr.Request,
                     progress=gr.Progress()):  # noqa: B008 (gradio finds the tracker by its default)  # fmt: skip
-        with indexing_lock:  # a second click that got through before the buttons were disabled
-            if request.session_hash in indexing_now:
+        """A second click that got through before the buttons were disabled indexes nothing: it
+        comes while the first is indexing, or, for a small upload, just after."""
+        session, now = request.session_hash, time.monotonic()
+        paths = [str(upload_path(f)) for f in files or []]
+        with indexing_lock:
+            if session in indexing_now:
                 return {}  # nothing changes: the first run ends the indexing
-            indexing_now.add(request.session_hash)
+            for old in [s for s, (_, when, _) in just_done.items() if now - when > DOUBLE_CLICK_SECONDS]:
+                del just_done[old]
+            if paths and just_done.get(session, (None,))[0] == paths:
+                return just_done[session][2]  # the first run's outcome again: it unlocks the chat
+            indexing_now.add(session)
+        shown = {}
         try:
-            return index_uploads(files, current, progress)
+            shown = index_uploads(files, current, progress)
+            return shown
         finally:
             with indexing_lock:
-                indexing_now.discard(request.session_hash)
+                indexing_now.discard(session)
+                just_done[session] = (paths, time.monotonic(), shown)
 
     def index_uploads(files: list, current: str | None, progress: gr.Progress):
         started = time.perf_counter()

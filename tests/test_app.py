@@ -345,6 +345,9 @@ def test_a_double_click_indexes_the_uploads_once(page, browser, server, tmp_path
     other.wait_for_function("document.querySelector('#citeqa-status').innerText.includes('Indexed 1')")
     other.wait_for_timeout(3000)  # a second run, had there been one, would have ended by now
     ask(page, "How many flowers do bees visit?", "two million")
+    other.get_by_role("tab", name="Chat").click()  # and the double-clicking session can ask
+    assert not other.locator("#citeqa-question textarea").is_disabled()
+    ask(other, "What do barn owls cough up?", "pellets")
     other.context.close()
 
 
