@@ -113,6 +113,7 @@ _BLOCK = {
     "section",
     "article",
     "main",
+    "header",  # when it is kept: an <article>'s or <section>'s own
     "li",
     "ul",
     "ol",
@@ -159,7 +160,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")  # a line break inside the paragraph, not a new one
         elif tag in _SKIP and not (tag == "header" and self.in_content):
             self.skipping.append(tag)
-        elif tag in _BLOCK or tag == "header":
+        elif tag in _BLOCK:
             self.parts.append("\n\n")
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
@@ -174,7 +175,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")  # "</br>", which browsers read as <br>
         elif tag in self.skipping:
             self._close(tag)
-        elif tag in _BLOCK or tag == "header":
+        elif tag in _BLOCK:
             self.parts.append("\n\n")
 
     def _close(self, tag: str) -> None:
