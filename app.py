@@ -31,7 +31,7 @@ import gradio as gr  # noqa: E402
 
 from citeqa import Answer, Assistant, CiteqaError, IndexWriteError  # noqa: E402
 from citeqa.answer import escape_markdown  # noqa: E402
-from citeqa.cli import counted  # noqa: E402
+from citeqa.index import counted  # noqa: E402
 from citeqa.load import SUFFIXES, load_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent

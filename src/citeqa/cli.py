@@ -93,6 +93,7 @@ def _run(argv: list[str]) -> int:
 
 def _index(args) -> int:
     from .assistant import Assistant
+    from .index import counted
 
     started = time.perf_counter()
     assistant = Assistant.from_paths(args.files, args.index_dir, rebuild=args.rebuild,
@@ -102,11 +103,6 @@ def _index(args) -> int:
     what = ", ".join(counted(counts[k], noun) for k, noun in nouns.items())
     print(f"indexed {what} into {args.index_dir} ({time.perf_counter() - started:.1f} s)")
     return 0
-
-
-def counted(n: int, noun: str) -> str:
-    """ "1 sentence", "2 sentences"."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _show_progress(done: int, total: int) -> None:

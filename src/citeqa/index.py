@@ -67,6 +67,11 @@ _PACKAGES = (
 )
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 sentence", "2 sentences": how the CLI and the app tell what an index holds."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 @dataclass
 class Index:
     """Documents, their sentences and chunks, and the embeddings of both."""
