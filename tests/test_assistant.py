@@ -52,6 +52,13 @@ def test_a_question_that_inverts_its_best_passage_abstains(assistant):
     assert answer.abstained and not answer.citations and answer.confidence == 0.0
 
 
+def test_a_question_about_a_year_the_article_never_names_abstains(assistant):
+    answer = assistant.ask("How many people fled their homes in 1995?")  # the article: some 70,000, now
+    assert answer.abstained and not answer.citations and answer.confidence == 0.0
+    assert not assistant.ask("How many people fled their homes?").abstained
+    assert assistant.ask("What happened on October 7, 2020?").confidence > 0.0  # a year it names
+
+
 def test_follow_up_uses_history(assistant):
     first = assistant.ask("Who did Putin invite to Moscow?")
     history = [

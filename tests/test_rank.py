@@ -1,6 +1,6 @@
 import pytest
 
-from citeqa.rank import contradicts
+from citeqa.rank import contradicts, numbers, unknown_number
 
 PASSAGE = (
     "In 1599 the company was established. Its highest office was the governor's. "
@@ -36,3 +36,36 @@ def test_a_question_that_inverts_the_passage_contradicts_it(question):
 )
 def test_a_question_that_keeps_to_the_passage_does_not(question, passage):
     assert not contradicts(question, passage)
+
+
+KNOWN = numbers("In 1755 some 1,000 men marched; by the 1990s, 70,000 had left.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who went to the fort in 1745?",  # a year the text never writes
+        "What happened in the 1930s?",  # a decade it has no year of
+        "And what did 2,500 men do?",
+    ],
+)
+def test_a_question_about_a_number_the_documents_lack(question):
+    assert unknown_number(question, KNOWN)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who went to the fort in 1755?",
+        "What did the 1000 men do?",  # "1,000" in the text
+        "Where had 70000 gone?",
+        "What happened in the 1750s?",  # a decade it has a year of
+        "What happened in 1990?",  # "the 1990s"
+        "What happened after 1800?",  # a bound, not a detail the answer holds
+        "Did more than 5,000 leave?",
+        "Was it in 1745?",  # yes or no: what the text does say answers it
+        "Who went there in 45 days?",  # short numbers are often written in words ("forty-five")
+    ],
+)
+def test_a_question_about_numbers_the_documents_have_or_bounds(question):
+    assert not unknown_number(question, KNOWN)

@@ -13,7 +13,10 @@ passage has no negation, "lowest" where it says "highest", "unestablished" for "
 is refused whatever its confidence: on the fit split 262 questions, 92.7 % of them
 unanswerable. The stored thresholds for 2, 5, 10 and 20 % count those refusals. The default
 is the one at which the model alone refuses 2 %, as before the rule; with the rule 3.2 % of
-the fit split's answerable questions are refused at it.
+the fit split's answerable questions are refused at it. A question about a number of
+three or more digits that the article never writes (``citeqa.rank.unknown_number``: "Who went
+to Fort Dusquesne in June 1745?" of an article that has 1755) is refused the same way: 32 on the fit
+split, all unanswerable.
 
 Two models are fitted: one over the linear ranker's signals alone (``answerability.json``) and
 one that also reads the cross-encoder's scores (``answerability-reranked.json``, the default).
@@ -37,7 +40,7 @@ import numpy as np
 from common import SEED, SHARED, fit_logistic, log, question_rows, standardizer
 
 from citeqa.eval import load_squad, threshold_for
-from citeqa.rank import FEATURES, LinearModel, contradicts, question_features
+from citeqa.rank import FEATURES, LinearModel, contradicts, question_features, unknown_number
 from citeqa.rerank import shipped
 from citeqa.settings import MODELS, Settings, answerability_model
 
@@ -46,13 +49,14 @@ DEFAULT_FALSE_ABSTENTION = 0.02
 
 
 def fit(articles, reranked: bool, started: float) -> None:
-    rows, labels, refused = [], [], []
+    rows, labels, refused, unknown = [], [], [], []
     rerank = Settings(abstain_threshold=0.0).rerank_candidates if reranked else 0
     for article in articles:
         for q, X, _, signals, assistant, scores, reading in question_rows(article, True, rerank):
             rows.append(question_features(signals, assistant.retriever, q.question, X, scores, reading))
             labels.append(bool(q.answers))
-            refused.append(contradicts(q.question, assistant.passage(signals.best(scores))))
+            unknown.append(unknown_number(q.question, assistant.numbers))
+            refused.append(unknown[-1] or contradicts(q.question, assistant.passage(signals.best(scores))))
         log(f"{article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
     X, y = np.array(rows), np.array(labels)
     mean, scale = standardizer(X)
@@ -60,9 +64,12 @@ def fit(articles, reranked: bool, started: float) -> None:
     name = answerability_model(reranked)
     model = LinearModel(FEATURES[name], weights, mean, scale)
     alone = 1 / (1 + np.exp(-model(X)))
-    # as Assistant.score: a question that contradicts its best passage is refused at any threshold
+    # as Assistant.ask: a question that contradicts its best passage, or asks about a number the
+    # article lacks, is refused at any threshold
     confidence = np.where(refused, 0.0, alone)
-    log(f"  {sum(refused)} questions contradict their best passage, {np.mean(~y[refused]):.3f} unanswerable")
+    for what, caught in (("ask about a number the article lacks", unknown),
+                         ("are refused so or contradict their best passage", refused)):  # fmt: skip
+        log(f"  {sum(caught)} questions {what}, {np.mean(~y[caught]):.3f} unanswerable")
     curve = {}
     for fa in (0.02, 0.05, 0.10, 0.20):
         t = threshold_for(confidence, y, fa)

@@ -28,7 +28,16 @@ from .errors import (
 from .followup import queries
 from .lexical import WORD, tokens
 from .load import Document, load_path, load_paths
-from .rank import LinearModel, contradicts, question_features, sentence_features, shipped, softmax
+from .rank import (
+    LinearModel,
+    contradicts,
+    numbers,
+    question_features,
+    sentence_features,
+    shipped,
+    softmax,
+    unknown_number,
+)
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
 from .settings import Settings, answerability_model
@@ -69,6 +78,11 @@ class Assistant:
     @cached_property
     def abstainer(self) -> LinearModel:
         return shipped(answerability_model(self.settings.rerank_candidates > 0))
+
+    @cached_property
+    def numbers(self) -> set[str]:
+        """The numbers the documents write in digits."""
+        return set().union(*(numbers(d.text) for d in self.index.documents.values()))
 
     @cached_property
     def reranker(self) -> Reranker:
@@ -235,6 +249,8 @@ class Assistant:
             raise QuestionError("the question has no words; ask something about the document in words")
         if not tokens(question) and not (history and ASKING.search(question)):
             # "the", "and?": nothing to look for; "Why?" after an answer asks about it
+            return abstention(question, 0.0, question, len(self.index.documents))
+        if unknown_number(question, self.numbers):  # "What happened in 1745?" of a text without 1745
             return abstention(question, 0.0, question, len(self.index.documents))
         searches = queries(question, history)
         vectors = self.encoder.encode([q.text for q in searches])
