@@ -59,6 +59,14 @@ def test_a_question_about_a_year_the_article_never_names_abstains(assistant):
     assert assistant.ask("What happened on October 7, 2020?").confidence > 0.0  # a year it names
 
 
+def test_a_question_about_a_year_its_best_passage_lacks_abstains(assistant):
+    """The article names 1991 only as the end of the Soviet Union, not of any bombing."""
+    answer = assistant.ask("Which city was bombed in 1991?")
+    assert answer.abstained and not answer.citations and answer.confidence == 0.0
+    assert not assistant.ask("Which city was bombed?").abstained
+    assert not assistant.ask("What did the Soviet Union do in 1922?").abstained  # "(1922-1991)"
+
+
 def test_follow_up_uses_history(assistant):
     first = assistant.ask("Who did Putin invite to Moscow?")
     history = [

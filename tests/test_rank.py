@@ -1,6 +1,6 @@
 import pytest
 
-from citeqa.rank import contradicts, numbers, unknown_number
+from citeqa.rank import contradicts, number_elsewhere, numbers, unknown_number
 
 PASSAGE = (
     "In 1599 the company was established. Its highest office was the governor's. "
@@ -69,3 +69,26 @@ def test_a_question_about_a_number_the_documents_lack(question):
 )
 def test_a_question_about_numbers_the_documents_have_or_bounds(question):
     assert not unknown_number(question, KNOWN)
+
+
+@pytest.mark.parametrize(
+    "question, passage, elsewhere",
+    [
+        ("Who marched in 1755?", "In 1755 some 1,000 men marched.", False),
+        ("Who marched in 1755?", "He went on. In 1755 they marched. Then it rained.", False),  # a neighbour
+        ("Who marched in 1755?", "In 1990 some men marched.", True),  # the article's 1755 is elsewhere
+        ("What happened in the 1990s?", "By 1994 most had left.", False),  # a year of the decade
+        ("What happened in the 1990s?", "By 1755 most had left.", True),
+        ("Who marched in 1812?", "In 1990 some men marched.", False),  # unknown_number's case, not this
+        ("Who marched after 1755?", "In 1990 some men marched.", False),  # a bound
+    ],
+)
+def test_a_question_about_a_number_its_passage_lacks(question, passage, elsewhere):
+    assert number_elsewhere(question, passage, KNOWN) is elsewhere
+
+
+def test_a_century_is_not_asked_about():
+    """Documents often write "the 1700s" as "the 18th century"."""
+    assert not unknown_number("What did they do in the 1700s?", KNOWN)  # KNOWN has no 1700s year
+    question = "What did they do in the 1700s?"
+    assert not number_elsewhere(question, "In the 18th century they left.", KNOWN | {"1700"})

@@ -40,7 +40,14 @@ import numpy as np
 from common import SEED, SHARED, fit_logistic, log, question_rows, standardizer
 
 from citeqa.eval import load_squad, threshold_for
-from citeqa.rank import FEATURES, LinearModel, contradicts, question_features, unknown_number
+from citeqa.rank import (
+    FEATURES,
+    LinearModel,
+    contradicts,
+    number_elsewhere,
+    question_features,
+    unknown_number,
+)
 from citeqa.rerank import shipped
 from citeqa.settings import MODELS, Settings, answerability_model
 
@@ -49,14 +56,16 @@ DEFAULT_FALSE_ABSTENTION = 0.02
 
 
 def fit(articles, reranked: bool, started: float) -> None:
-    rows, labels, refused, unknown = [], [], [], []
+    rows, labels, refused, unknown, elsewhere = [], [], [], [], []
     rerank = Settings(abstain_threshold=0.0).rerank_candidates if reranked else 0
     for article in articles:
         for q, X, _, signals, assistant, scores, reading in question_rows(article, True, rerank):
             rows.append(question_features(signals, assistant.retriever, q.question, X, scores, reading))
             labels.append(bool(q.answers))
+            passage = assistant.passage(signals.best(scores))
             unknown.append(unknown_number(q.question, assistant.numbers))
-            refused.append(unknown[-1] or contradicts(q.question, assistant.passage(signals.best(scores))))
+            elsewhere.append(number_elsewhere(q.question, passage, assistant.numbers))
+            refused.append(unknown[-1] or elsewhere[-1] or contradicts(q.question, passage))
         log(f"{article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
     X, y = np.array(rows), np.array(labels)
     mean, scale = standardizer(X)
@@ -68,6 +77,7 @@ def fit(articles, reranked: bool, started: float) -> None:
     # article lacks, is refused at any threshold
     confidence = np.where(refused, 0.0, alone)
     for what, caught in (("ask about a number the article lacks", unknown),
+                         ("ask about a number the article has, but not their best passage", elsewhere),
                          ("are refused so or contradict their best passage", refused)):  # fmt: skip
         log(f"  {sum(caught)} questions {what}, {np.mean(~y[caught]):.3f} unanswerable")
     curve = {}

@@ -31,6 +31,7 @@ from .load import Document, load_path, load_paths
 from .rank import (
     LinearModel,
     contradicts,
+    number_elsewhere,
     numbers,
     question_features,
     sentence_features,
@@ -315,7 +316,8 @@ class Assistant:
         q = question_features(signals, self.retriever, question, X, scores, reading)
         logit = min(max(float(self.abstainer(q[None, :])[0]), -50.0), 50.0)  # exp() must not overflow
         answerable = 1.0 / (1.0 + math.exp(-logit))
-        if contradicts(question, self.passage(signals.best(scores))):
+        passage = self.passage(signals.best(scores))
+        if contradicts(question, passage) or number_elsewhere(question, passage, self.numbers):
             answerable = 0.0
         return signals, scores, answerable
 

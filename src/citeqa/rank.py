@@ -291,32 +291,49 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in DIGITS.findall(text)}
 
 
-def unknown_number(question: str, known: set[str]) -> bool:
-    """Whether ``question`` asks about a number of three or more digits (a year, a count) that
-    the documents, which hold the numbers ``known``, never write: then no quote answers it.
+def asked_numbers(question: str) -> list[tuple[str, bool]]:
+    """The numbers of three or more digits (years, counts) that ``question`` asks about, each
+    with whether it names a decade ("the 1930s").
 
-    A number that bounds a range ("after 1900", "more than 500") is not asked about, a decade
-    ("the 1930s") is known when a year of it is, and a yes-or-no question ("Was it in 1755?")
-    is answered by what the documents do say. On the fit split of squad2-dev16.json 32 questions
-    are caught so, all of them unanswerable (README, "Quality").
+    A number that bounds a range ("after 1900", "more than 500") is not asked about, and a
+    yes-or-no question ("Was it in 1755?") asks about none: what the documents do say answers it.
+    Shorter numbers are often written in words ("forty-five") or as numerals ("World War I"),
+    and centuries as ordinals ("the 1700s" as "the 18th century"): none of those is asked about.
     """
     words = question.lower().split()
     while words and words[0] in ("and", "but", "so"):
         words = words[1:]
     if not words or words[0] in YES_NO:
-        return False
+        return []
+    asked = []
     for m in ASKED_NUMBER.finditer(question):
         before, digits, decade = m.groups()
         n = digits.replace(",", "")
-        if (before and before.lower() in BOUNDS) or sum(c.isdigit() for c in n) < 3:
-            continue
-        if decade:
-            prefix = n[:2] if n.endswith("00") else n[:3]
-            if not any(k.startswith(prefix) and len(k) == len(n) for k in known):
-                return True
-        elif n not in known:
-            return True
-    return False
+        century = decade and n.endswith("00")
+        if not (before and before.lower() in BOUNDS) and sum(c.isdigit() for c in n) >= 3 and not century:
+            asked.append((n, bool(decade)))
+    return asked
+
+
+def _written(n: str, decade: bool, known: set[str]) -> bool:
+    """Whether the number ``n`` is among ``known``; a decade is when one of its years is."""
+    return n in known if not decade else any(k.startswith(n[:-1]) and len(k) == len(n) for k in known)
+
+
+def unknown_number(question: str, known: set[str]) -> bool:
+    """Whether ``question`` asks about a number that the documents, which hold the numbers
+    ``known``, never write: then no quote answers it. On the fit split of squad2-dev16.json 32
+    questions are caught so, all of them unanswerable (README, "Quality")."""
+    return any(not _written(n, decade, known) for n, decade in asked_numbers(question))
+
+
+def number_elsewhere(question: str, passage: str, known: set[str]) -> bool:
+    """Whether ``question`` asks about a number that the documents write, but not ``passage``
+    (the best sentence with its neighbours): that tells of another time. "AppleTalk was
+    developed in 1995 for who?" finds "AppleTalk was ... developed by Apple Inc. in 1985"; the
+    article's 1995 is in another paragraph."""
+    here = numbers(passage)
+    return any(_written(n, d, known) and not _written(n, d, here) for n, d in asked_numbers(question))
 
 
 def contradicts(question: str, passage: str) -> bool:
