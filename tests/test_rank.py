@@ -18,7 +18,19 @@ PASSAGE = (
     ],
 )
 def test_a_question_that_inverts_the_passage_contradicts_it(question):
-    assert contradicts(question, PASSAGE)
+    assert contradicts(question, PASSAGE, PASSAGE)
+
+
+def test_a_negated_question_contradicts_a_sentence_without_negation_beside_one_with_it():
+    sentence = "He signed the complete charter."
+    assert contradicts("Who did not sign the charter?", sentence, f"No one came. {sentence}")
+
+
+def test_a_question_that_ranks_otherwise_than_the_passage_contradicts_it():
+    passage = "His second invasion of Japan in 1281 failed because of a typhoon."
+    assert contradicts("What stopped his third invasion of Japan?", passage, passage)
+    assert contradicts("What stopped his 3rd invasion of Japan?", passage, passage)
+    assert not contradicts("What stopped his second invasion of Japan?", passage, passage)
 
 
 @pytest.mark.parametrize(
@@ -32,10 +44,12 @@ def test_a_question_that_inverts_the_passage_contradicts_it(question):
         ("What is their income?", "More will come."),  # nor "income" a negated "come"
         ("Who discovered it?", "The snow covered it."),  # nor "discovered" of "covered"
         ("How large is the region?", "The region is large and small towns dot it."),  # both words there
+        ("Who was his 3rd son?", "His third son was Ogedei."),  # the same ordinal
+        ("Where did he build his first fort?", "He built a fort."),  # nothing else ranked
     ],
 )
 def test_a_question_that_keeps_to_the_passage_does_not(question, passage):
-    assert not contradicts(question, passage)
+    assert not contradicts(question, passage, passage)
 
 
 KNOWN = numbers("In 1755 some 1,000 men marched; by the 1990s, 70,000 had left.")

@@ -316,10 +316,17 @@ class Assistant:
         q = question_features(signals, self.retriever, question, X, scores, reading)
         logit = min(max(float(self.abstainer(q[None, :])[0]), -50.0), 50.0)  # exp() must not overflow
         answerable = 1.0 / (1.0 + math.exp(-logit))
-        passage = self.passage(signals.best(scores))
-        if contradicts(question, passage) or number_elsewhere(question, passage, self.numbers):
+        if self.mismatched(question, signals.best(scores)):
             answerable = 0.0
         return signals, scores, answerable
+
+    def mismatched(self, question: str, s: int) -> bool:
+        """Whether sentence ``s`` cannot answer ``question``, however well they match: the
+        question inverts it or its neighbours, or asks about a number they do not hold."""
+        passage = self.passage(s)
+        return contradicts(question, self.index.sentences[s].text, passage) or number_elsewhere(
+            question, passage, self.numbers
+        )
 
     def passage(self, s: int) -> str:
         """Sentence ``s`` with the sentences on either side of it in its document."""
