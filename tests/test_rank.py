@@ -106,3 +106,28 @@ def test_a_century_is_not_asked_about():
     assert not unknown_number("What did they do in the 1700s?", KNOWN)  # KNOWN has no 1700s year
     question = "What did they do in the 1700s?"
     assert not number_elsewhere(question, "In the 18th century they left.", KNOWN | {"1700"})
+
+
+@pytest.mark.parametrize(
+    "question, passage",
+    [
+        ("Why can't the staff return home?", "The staff cannot return home because the roads are mined."),
+        ("Didn't the company open a warehouse in Gdansk?", "Its first warehouse opened in Gdansk in 1994."),
+        ("What is Lubeck in the 21st century?", "In the twenty-first century it is a Hanseatic city."),
+        ("Who grew stronger in the 16th century?", "It grew from the 13th to the 15th century. Its decline "
+                                                    "began in the sixteenth century."),  # fmt: skip
+    ],
+)
+def test_negations_and_ordinals_written_otherwise_do_not_contradict(question, passage):
+    assert not contradicts(question, passage, passage)
+
+
+@pytest.mark.parametrize(
+    "question, passage",
+    [
+        ("How much cargo can a Boeing 737 carry?", "Each can carry 23 tonnes."),  # a name, not a year
+        ("How much were operating costs in 1755?", "Operating costs rose to $900 million."),  # no year told
+    ],
+)
+def test_a_number_the_passage_lacks_is_no_other_time_unless_the_passage_has_a_year(question, passage):
+    assert not number_elsewhere(question, passage, KNOWN | {"737"})
