@@ -12,11 +12,11 @@ A question its best sentence cannot answer, however well they match, is refused 
 confidence (``Assistant.mismatched``): it inverts the sentence or its neighbours
 (``citeqa.rank.contradicts``: "not" where the sentence has no negation, "lowest" where the
 passage says "highest", "unestablished" for "established", "third invasion" for "second
-invasion"), or asks about a number they do not hold though the article does
-(``citeqa.rank.number_elsewhere``). So is a question about a number of three or more digits
+invasion"), or asks about a year they do not hold though the article does, while they name
+another (``citeqa.rank.number_elsewhere``). So is a question about a number of three or more digits
 that the article never writes (``citeqa.rank.unknown_number``: "Who went to Fort Dusquesne in
-June 1745?" of an article that has 1755). On the fit split these rules refuse 361 questions,
-93.1 % of them unanswerable. The stored thresholds for 2, 5, 10 and 20 % count those refusals.
+June 1745?" of an article that has 1755). On the fit split these rules refuse 355 questions,
+93.0 % of them unanswerable. The stored thresholds for 2, 5, 10 and 20 % count those refusals.
 The default is the one at which the model alone refuses 2 %, as before the rules; with them
 3.3 % of the fit split's answerable questions are refused at it.
 

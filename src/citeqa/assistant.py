@@ -322,7 +322,7 @@ class Assistant:
 
     def mismatched(self, question: str, s: int) -> bool:
         """Whether sentence ``s`` cannot answer ``question``, however well they match: the
-        question inverts it or its neighbours, or asks about a number they do not hold."""
+        question inverts it or its neighbours, or asks about a year other than theirs."""
         passage = self.passage(s)
         return contradicts(question, self.index.sentences[s].text, passage) or number_elsewhere(
             question, passage, self.numbers
