@@ -248,10 +248,11 @@ class Assistant:
             )
         if not WORD.search(question):
             raise QuestionError("the question has no words; ask something about the document in words")
-        if not tokens(question) and not (history and ASKING.search(question)):
-            # "the", "and?": nothing to look for; "Why?" after an answer asks about it
-            return abstention(question, 0.0, question, len(self.index.documents))
-        if unknown_number(question, self.numbers):  # "What happened in 1745?" of a text without 1745
+        # "the", "and?": nothing to look for ("Why?" after an answer asks about it); "What
+        # happened in 1745?" of documents without 1745: nothing that could answer
+        if (not tokens(question) and not (history and ASKING.search(question))) or unknown_number(
+            question, self.numbers
+        ):
             return abstention(question, 0.0, question, len(self.index.documents))
         searches = queries(question, history)
         vectors = self.encoder.encode([q.text for q in searches])

@@ -83,7 +83,7 @@ PLAIN = frozenset(stem(w) for w in (
 LETTERS = re.compile(r"[A-Za-z]+(?:'t)?")
 DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 # A number in a question, the word before it, and an "s" that makes a year a decade ("1930s").
-ASKED_NUMBER = re.compile(r"(?:\b(\w+)\W+)?\b(\d[\d,.]*\d|\d)('?s)?\b")
+ASKED_NUMBER = re.compile(rf"(?:\b(\w+)\W+)?\b({DIGITS.pattern})('?s)?\b")
 # Words before a number that make it a bound, not a detail the answer must hold.
 BOUNDS = frozenset(
     "than least most over under about around nearly almost approximately roughly some between and "
@@ -373,7 +373,8 @@ def contradicts(question: str, sentence: str, passage: str) -> bool:
     if NEGATED.search(question) and not NEGATED.search(sentence) and not yes_or_no(question):
         return True
     told = _ranked(passage)
-    if any(word in {w for _, w in told} for _, word in _ranked(question) - told):
+    ranked_words = {w for _, w in told}
+    if any(word in ranked_words for _, word in _ranked(question) - told):
         return True
     words = {w.lower() for w in LETTERS.findall(passage)}
     stems = {stem(w) for w in words}
