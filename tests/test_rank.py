@@ -1,10 +1,10 @@
 import pytest
 
-from citeqa.rank import contradicts, number_elsewhere, numbers, unknown_number
+from citeqa.rank import contradicts, numbers, time_elsewhere, unknown_number, year_missing
 
 PASSAGE = (
     "In 1599 the company was established. Its highest office was the governor's. "
-    "He signed the complete charter."
+    "He signed the complete charter and its four copies."
 )
 
 
@@ -15,6 +15,9 @@ PASSAGE = (
         "What was its lowest office?",  # the opposite of one of its words
         "Who did not sign the charter?",  # a negation the passage does not have
         "Who didn't sign the charter?",
+        "Who signed the non-complete charter?",  # "non-" and "anti-" with a hyphen or a space
+        "Who signed the non complete charter?",
+        "Who signed the charter's five copies?",  # another number of something the passage counts
     ],
 )
 def test_a_question_that_inverts_the_passage_contradicts_it(question):
@@ -46,6 +49,11 @@ def test_a_question_that_ranks_otherwise_than_the_passage_contradicts_it():
         ("How large is the region?", "The region is large and small towns dot it."),  # both words there
         ("Who was his 3rd son?", "His third son was Ogedei."),  # the same ordinal
         ("Where did he build his first fort?", "He built a fort."),  # nothing else ranked
+        ("Who were the non-Catholics?", "The non-Catholics were barred."),
+        ("What did the two ministers say?", "The two foreign ministers met."),  # counting another word
+        ("What lasted more than 5 days?", "The talks lasted 6 days."),  # a bound
+        ("What was 2.5 million?", "The cost was 3.5 million."),  # a part of a number
+        ("How did four copies survive?", "Its four copies and two seals survived."),
     ],
 )
 def test_a_question_that_keeps_to_the_passage_does_not(question, passage):
@@ -98,14 +106,41 @@ def test_a_question_about_numbers_the_documents_have_or_bounds(question):
     ],
 )
 def test_a_question_about_a_number_its_passage_lacks(question, passage, elsewhere):
-    assert number_elsewhere(question, passage, KNOWN) is elsewhere
+    assert time_elsewhere(question, passage, KNOWN) is elsewhere
+
+
+@pytest.mark.parametrize(
+    "question, passage, elsewhere",
+    [
+        ("Who left Messina in the 11th century?", "In April 1191 Richard left Messina.", True),
+        ("Who left Messina in the 12th century?", "In April 1191 Richard left Messina.", False),
+        ("Who left Messina in the twelfth century?", "In April 1191 Richard left Messina.", False),
+        ("Who left Messina in the 1100s?", "In April 1191 Richard left Messina.", False),
+        ("Who left Messina in the 1000s?", "In April 1191 Richard left Messina.", True),
+        ("Who built it in the 11th century?", "Begun in 1191, it was an 11th-century design.", False),
+        ("Who built it in the 11th century?", "From the 11th to the 13th centuries, until 1250.", False),
+        ("Who built it in the 11th century?", "They built it for the king.", False),  # no year told
+        ("Who built it after the 11th century?", "In 1191 Richard built it.", False),  # a bound
+        ("Was it built in the 11th century?", "In 1191 Richard built it.", False),  # yes or no
+        ("Who ruled in the 11th and 12th centuries?", "In 1191 Richard ruled.", False),
+        ("Who ruled in the 5th century BC?", "In 1191 Richard ruled.", False),
+        ("Who reformed the church in the 1100s?", "In the early 11th century the dukes reformed it.", True),
+        ("What empire was largest by the late 19th century?", "In 1850 Britain's was.", False),  # a bound
+        ("Who went to the fort in July 1755?", "An expedition in June 1755 took the fort.", True),  # a month
+        ("Who went to the fort in June?", "An expedition in June 1755 took the fort.", False),
+        ("Who went to the fort in July?", "An expedition took the fort.", False),  # no month told
+        ("Who went to the fort before July?", "An expedition in June 1755 took the fort.", False),
+    ],
+)
+def test_a_question_about_a_century_or_month_its_passage_does_not_tell_of(question, passage, elsewhere):
+    assert time_elsewhere(question, passage, KNOWN) is elsewhere
 
 
 def test_a_century_is_not_asked_about():
     """Documents often write "the 1700s" as "the 18th century"."""
     assert not unknown_number("What did they do in the 1700s?", KNOWN)  # KNOWN has no 1700s year
     question = "What did they do in the 1700s?"
-    assert not number_elsewhere(question, "In the 18th century they left.", KNOWN | {"1700"})
+    assert not time_elsewhere(question, "In the 18th century they left.", KNOWN | {"1700"})
 
 
 @pytest.mark.parametrize(
@@ -114,8 +149,10 @@ def test_a_century_is_not_asked_about():
         ("Why can't the staff return home?", "The staff cannot return home because the roads are mined."),
         ("Didn't the company open a warehouse in Gdansk?", "Its first warehouse opened in Gdansk in 1994."),
         ("What is Lubeck in the 21st century?", "In the twenty-first century it is a Hanseatic city."),
-        ("Who grew stronger in the 16th century?", "It grew from the 13th to the 15th century. Its decline "
-                                                    "began in the sixteenth century."),  # fmt: skip
+        (
+            "Who grew stronger in the 16th century?",
+            "It grew from the 13th to the 15th century. Its decline began in the sixteenth century.",
+        ),  # fmt: skip
     ],
 )
 def test_negations_and_ordinals_written_otherwise_do_not_contradict(question, passage):
@@ -130,4 +167,21 @@ def test_negations_and_ordinals_written_otherwise_do_not_contradict(question, pa
     ],
 )
 def test_a_number_the_passage_lacks_is_no_other_time_unless_the_passage_has_a_year(question, passage):
-    assert not number_elsewhere(question, passage, KNOWN | {"737"})
+    assert not time_elsewhere(question, passage, KNOWN | {"737"})
+
+
+@pytest.mark.parametrize(
+    "sentence, missing",
+    [
+        ("In 1685, he issued the Edict of Fontainebleau.", False),
+        ("It was built in the 1680s.", False),
+        ("Vesuvius erupted in AD 79.", False),
+        ("Rome was founded in 753 BC.", False),
+        ("A royal citadel was built by the Catholic party.", True),
+        ("It was built the same year.", True),  # the year is in another sentence, not in the quote
+    ],
+)
+def test_a_question_asking_in_what_year_needs_a_year_in_its_sentence(sentence, missing):
+    assert year_missing("In what year was it built?", sentence) is missing
+    assert year_missing("Which year was it built in?", sentence) is missing
+    assert not year_missing("When was it built?", sentence)  # "when" may be a day, a time, an event

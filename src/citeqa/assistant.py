@@ -31,13 +31,14 @@ from .load import Document, load_path, load_paths
 from .rank import (
     LinearModel,
     contradicts,
-    number_elsewhere,
     numbers,
     question_features,
     sentence_features,
     shipped,
     softmax,
+    time_elsewhere,
     unknown_number,
+    year_missing,
 )
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
@@ -323,10 +324,13 @@ class Assistant:
 
     def mismatched(self, question: str, s: int) -> bool:
         """Whether sentence ``s`` cannot answer ``question``, however well they match: the
-        question inverts it or its neighbours, or asks about a year other than theirs."""
-        passage = self.passage(s)
-        return contradicts(question, self.index.sentences[s].text, passage) or number_elsewhere(
-            question, passage, self.numbers
+        question inverts it or its neighbours, asks about a year, century or month other than
+        theirs, or asks in what year and the sentence writes none."""
+        passage, sentence = self.passage(s), self.index.sentences[s].text
+        return (
+            contradicts(question, sentence, passage)
+            or time_elsewhere(question, passage, self.numbers)
+            or year_missing(question, sentence)
         )
 
     def passage(self, s: int) -> str:
