@@ -17,6 +17,7 @@ PASSAGE = (
         "Who didn't sign the charter?",
         "Who signed the non-complete charter?",  # "non-" and "anti-" with a hyphen or a space
         "Who signed the non complete charter?",
+        "Who led the non-establishment company?",  # "establishment" as "established", by 8 letters
         "Who signed the charter's five copies?",  # another number of something the passage counts
     ],
 )
@@ -178,10 +179,64 @@ def test_a_number_the_passage_lacks_is_no_other_time_unless_the_passage_has_a_ye
         ("Vesuvius erupted in AD 79.", False),
         ("Rome was founded in 753 BC.", False),
         ("A royal citadel was built by the Catholic party.", True),
-        ("It was built the same year.", True),  # the year is in another sentence, not in the quote
+        ("It was built the same year.", False),  # the year is told nearby
+        ("She retired in '05.", False),
+        ("Students intern in their third year.", False),
     ],
 )
-def test_a_question_asking_in_what_year_needs_a_year_in_its_sentence(sentence, missing):
+def test_a_question_asking_in_what_year_needs_a_year_in_its_passage(sentence, missing):
     assert year_missing("In what year was it built?", sentence) is missing
     assert year_missing("Which year was it built in?", sentence) is missing
     assert not year_missing("When was it built?", sentence)  # "when" may be a day, a time, an event
+    assert not year_missing("What year-end deadline was it built by?", sentence)
+
+
+@pytest.mark.parametrize(
+    "question, passage",
+    [
+        # a prefix written apart, where the passage negates the word itself
+        ("Which fees are non-refundable?", "The booking fee is not refundable."),
+        (
+            "Where did the anti-government protests take place?",
+            "Protests against the government filled the square.",
+        ),
+        ("What non-dairy milk can I use?", "Use any dairy-free milk."),
+        ("Which rooms are non-smoking?", "Smoking is not allowed in the rooms; it is on the terrace."),
+        ("Is this a non-smoking hotel?", "Smoking is allowed on the terrace."),  # yes or no
+        # a count the passage writes otherwise, or of which the asked number is a part
+        (
+            "What happened to the one journalist who was seriously injured?",
+            "Two journalists were injured, one seriously.",
+        ),
+        ("How were the two reactors damaged?", "Two of the three reactors were damaged."),
+        ("Who scored the 2 goals in the second half?", "They scored 3 goals, 2 of them in the second half."),
+        (
+            "What should I do once the 45 minutes are up?",
+            "Bake for forty-five minutes, then five minutes more.",
+        ),
+        (
+            "What does the 2 year warranty cover?",
+            "A 2-year warranty covers parts; a 1 year warranty, labour.",
+        ),
+        ("What is the fee for 2 nights?", "It costs 80 euros a night, less for 3 nights or more."),
+        ("What happens if I cancel within 14 days?", "Refunds are given within 30 days."),
+    ],
+)
+def test_a_question_the_passage_answers_in_other_words_does_not_contradict_it(question, passage):
+    assert not contradicts(question, passage, passage)
+
+
+@pytest.mark.parametrize(
+    "question, passage",
+    [
+        ("What did the organisers announce on October 9?", "On Oct. 9 they spoke; in September they met."),
+        ("What happens at the festival in June?", "The festival runs from May to August."),
+        ("What is the weather in July?", "Summers (June to August) are hot."),
+        ("Where was the 19th-century poet John Keats born?", "Keats was born in London on 31 October 1795."),
+        ("Who built the 12th-century castle?", "Henry II built it; it was restored in 1998."),
+        ("What happened at the start of the 20th century?", "In 1900 the line opened."),
+        ("Who built the ship in the 18th century?", "The ship cost $1500."),  # money, not a year
+    ],
+)
+def test_a_time_the_passage_writes_otherwise_is_not_elsewhere(question, passage):
+    assert not time_elsewhere(question, passage, KNOWN)
