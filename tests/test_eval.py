@@ -87,6 +87,21 @@ def test_end_to_end_on_a_tiny_squad_file(tmp_path, capsys):
         assert len(rows) == 5, name
 
 
+def test_a_false_abstention_rate_no_threshold_keeps_within_is_refused_clearly(tmp_path, capsys):
+    """The refusal rules alone refuse 2.0 % of the fit split's answerable questions, so no stored
+    threshold keeps within 2 % (fit_abstention.py stores 0, which would refuse nothing)."""
+    from citeqa.eval import main
+
+    data = ROOT / "tests" / "data" / "tiny-squad.json"
+    with pytest.raises(SystemExit) as exit_:
+        main(["--out", str(tmp_path / "r"), "--fit-false-abstention", "0.02", "squad", str(data)])
+    assert exit_.value.code == 2
+    assert "no threshold keeps citeqa's false abstention within 2 %" in capsys.readouterr().err.replace(
+        "2%", "2 %"
+    )
+    assert not (tmp_path / "r").exists()
+
+
 def _record(answers, quotes, confidence=0.9, conversation=None, turn=0):
     return {"answerable": bool(answers), "conversation": conversation, "turn": turn, "confidence": confidence,
             "quotes": quotes, "valid": [True] * len(quotes),

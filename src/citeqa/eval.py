@@ -297,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
             if f"{args.fit_false_abstention:.2f}" not in curve:
                 parser.error(f"--fit-false-abstention must be one of {', '.join(curve)}")
             thresholds[name] = curve[f"{args.fit_false_abstention:.2f}"]["threshold"]
+            if thresholds[name] == 0.0:  # fit_abstention.py stores 0 when no threshold keeps within
+                parser.error(
+                    f"no threshold keeps {name}'s false abstention within {args.fit_false_abstention:.0%} "
+                    "on the fit split: its refusal rules alone refuse more; choose a higher rate"
+                )
 
     try:
         articles = _articles(args)
