@@ -182,6 +182,12 @@ def test_a_number_the_passage_lacks_is_no_other_time_unless_the_passage_has_a_ye
         ("It was built the same year.", False),  # the year is told nearby
         ("She retired in '05.", False),
         ("Students intern in their third year.", False),
+        ("Caesar was killed in 44 B.C.", False),
+        ("Vesuvius erupted in A.D. 79.", False),
+        ("She retired in ’05.", False),
+        ("The rule applies from FY2022.", False),
+        ("Children start in Year 7.", False),
+        ("A second-year student may apply.", False),
     ],
 )
 def test_a_question_asking_in_what_year_needs_a_year_in_its_passage(sentence, missing):
@@ -220,6 +226,12 @@ def test_a_question_asking_in_what_year_needs_a_year_in_its_passage(sentence, mi
         ),
         ("What is the fee for 2 nights?", "It costs 80 euros a night, less for 3 nights or more."),
         ("What happens if I cancel within 14 days?", "Refunds are given within 30 days."),
+        ("Which two teams played in the final?", "Four teams reached the semi-finals; Spain and France won."),
+        ("What rooms can fit 4 people?", "Rooms fit 2 people; family suites fit up to 6 people."),
+        ("How much flour is needed for 12 cookies?", "The recipe makes 24 cookies with 200 g of flour."),
+        ("Which items are non-refundable?", "Tickets are nonrefundable."),
+        ("Who founded the Anti-Defamation League?", "The league was founded by Sigmund Livingston."),
+        ("How do anti-lock brakes work?", "The system prevents the wheels from locking."),
     ],
 )
 def test_a_question_the_passage_answers_in_other_words_does_not_contradict_it(question, passage):
@@ -236,7 +248,32 @@ def test_a_question_the_passage_answers_in_other_words_does_not_contradict_it(qu
         ("Who built the 12th-century castle?", "Henry II built it; it was restored in 1998."),
         ("What happened at the start of the 20th century?", "In 1900 the line opened."),
         ("Who built the ship in the 18th century?", "The ship cost $1500."),  # money, not a year
+        ("What are the opening hours in July?", "The season runs from April 1 to October 31."),
+        (
+            "What happened after the September 11 attacks?",
+            "After the attacks, in October 2001, they invaded.",
+        ),
+        (
+            "What divided the empire in the 9th century?",
+            "In 843 the Treaty of Verdun did; it united in 1871.",
+        ),
+        ("How large was the army in the 16th century?", "In 1550 it counted 1200 cavalry."),
+        (
+            "How is the building used in the 21st century?",
+            "Built in the 19th century, it today houses a museum.",
+        ),
+        ("What is it in the twenty first century?", "In 2010 it became a museum."),
     ],
 )
 def test_a_time_the_passage_writes_otherwise_is_not_elsewhere(question, passage):
     assert not time_elsewhere(question, passage, KNOWN)
+
+
+def test_old_spellings_do_not_crash_the_tests():
+    """Under re.I, "ſix" (a long s) matches "six", and "six" was then looked up as "ſix"."""
+    for question, passage in [
+        ("Who had 9 ships?", "He had ſix or ſeventy ships."),
+        ("Who lived there in the 6th century?", "A ſixth-century church; in the ſecond century."),
+    ]:
+        assert contradicts(question, passage, passage) in (True, False)
+        assert time_elsewhere(question, passage, KNOWN) in (True, False)

@@ -24,7 +24,15 @@ from .segment import neighbours
 from .settings import MODELS
 
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-MONEYLESS_YEAR = re.compile(rf"(?<![$£€]){YEAR.pattern}")
+# A year the passage tells of: after a word such as "in" or "since", a month or a bracket, or
+# before "AD" ("in 1191", "31 October 1795", "(1795-1821)", "AD 122", "in 843"), not a count
+# such as "1200 cavalry" or "$1500".
+TOLD_YEAR = re.compile(
+    r"(?:\b(?i:in|since|by|from|until|till|to|around|circa|c\.|before|after|between|and|during|AD|A\.D\.)\s+"
+    r"|[(\u2013-]|(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(?:\d{1,2},?\s+)?)(\d{3,4})\b|\b(\d{3,4})\s*(?:AD|A\.D\.|CE)\b"
+)
+NOW = re.compile(r"\b(?:today|now|currently|nowadays)\b", re.I)
 MONTH = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|"
     r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
@@ -81,13 +89,13 @@ CARDINALS = "one two three four five six seven eight nine ten eleven twelve".spl
 COUNTED = re.compile(
     rf"(?:\b(\w+)\s+)?(?<![\d.,-])\b({'|'.join(CARDINALS)}|\d{{1,2}})(?![\d.,])\s+([a-z]{{3,}})"
     r"(?!\s+or\s+(?:more|less|fewer|over|under|longer|shorter))",
-    re.I,
+    re.I | re.A,
 )
 # Numbers written in words, "forty-five" as 45, to tell whether a passage has the one asked about.
 UNITS = [*CARDINALS, *"thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()]
 TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 SPELLED = re.compile(
-    rf"\b(?:({'|'.join(TENS)})(?:[-\s]({'|'.join(UNITS[:9])}))?|({'|'.join(UNITS)}))\b", re.I
+    rf"\b(?:({'|'.join(TENS)})(?:[-\s]({'|'.join(UNITS[:9])}))?|({'|'.join(UNITS)}))\b", re.I | re.A
 )
 NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "mis", "anti")
 # Common words that begin like a negation and are none: "income" does not negate "come".
@@ -100,25 +108,29 @@ PLAIN = frozenset(stem(w) for w in (
 # more than one; "the 19th-century poet" describes the poet).
 CENTURY_WORDS = [*ORDINALS, *"thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth".split(),
                  "nineteenth", "twentieth", "twenty-first"]  # fmt: skip
-NTH = rf"(?:(\d{{1,2}})(?:st|nd|rd|th)|({'|'.join(CENTURY_WORDS)}))"
+SPELLED_NTH = "|".join(w.replace("-", r"[-\s]") for w in CENTURY_WORDS)  # "twenty first" too
+NTH = rf"(?:(\d{{1,2}})(?:st|nd|rd|th)|({SPELLED_NTH}))"
 CENTURY = re.compile(
     rf"(?:\b(\w+)\W+)?\b(?:the\s+)?(?:(?:early|mid|middle|late)[\s-]+)?(?:{NTH}[\s-]+century|(1\d|20)00'?s)\b",
-    re.I,
+    re.I | re.A,
 )
 MONTH_NAMES = "January February March April May June July August September October November December".split()
-MONTHS = re.compile(rf"(?:\b(\w+)\s+)?\b({'|'.join(MONTH_NAMES)})\b")
+MONTHS = re.compile(rf"(?:\b(\w+)\s+)?(?:(?:early|mid|late)[-\s]+)?\b({'|'.join(MONTH_NAMES)})\b")
 # What a passage may write: "Sept. 27" too; "from May to August" names the months between.
 TOLD_MONTH = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\b\.?"
 )
+# "from April 1 to October 31", "between 1 June and 30 September": a range of months.
 MONTH_RANGE = re.compile(
-    rf"{TOLD_MONTH.pattern}\s*(?:to|and|through|until|till|[-\u2013\u2014])\s*{TOLD_MONTH.pattern}"
+    rf"{TOLD_MONTH.pattern}.{{0,25}}?\b(?:to|and|through|until|till)\b.{{0,25}}?{TOLD_MONTH.pattern}"
+    rf"|{TOLD_MONTH.pattern}\s*[-\u2013\u2014]\s*{TOLD_MONTH.pattern}"
 )
 ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b(?![-\w]|\s+of\b)", re.I)
 # "1685", "the 1680s", "AD 79", "in '05", but also "the same year" or "their third year".
 WRITTEN_YEAR = re.compile(
-    r"\b\d{3,4}(?:'?s)?\b|\b\d{1,4}\s*(?:AD|BC|BCE|CE)\b|\bAD\s*\d{1,4}\b|'\d\d\b"
-    r"|\b(?:same|that|following|next|previous|preceding|this|last|\w+(?:st|nd|rd|th))\s+year\b",
+    r"\b\d{3,4}(?:['\u2019]?s)?\b|\b\d{1,4}\s*(?:AD|BC|BCE|CE|A\.D\.|B\.C\.)|\b(?:AD|A\.D\.)\s*\d{1,4}\b"
+    r"|['\u2019]\d\d\b|\bFY\s?\d{2,4}\b|\bYears?\s+\d{1,2}\b"
+    r"|\b(?:same|that|following|next|previous|preceding|this|last|\w+(?:st|nd|rd|th))[-\s]year\b",
     re.I,
 )
 LETTERS = re.compile(r"[A-Za-z]+(?:'t)?")
@@ -126,7 +138,10 @@ LETTERS = re.compile(r"[A-Za-z]+(?:'t)?")
 HYPHENED = re.compile(r"\b(non|anti)(?:[-\s\u2010\u2011\u2013\u2014]+)([a-z]+)", re.I)
 # Words with which a passage negates a word near them: "not refundable", "dairy-free", "against
 # the government".
-SELF_NEGATED = re.compile(r"not|never|no|none|without|against|free|cannot|\w+n't", re.I)
+SELF_NEGATED = re.compile(
+    r"not|never|no|none|without|against|free|cannot|\w+n't|other|others|except|exempt|instead|prevents?|stops?",
+    re.I,
+)
 DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 # A number in a question, the word before it, and an "s" that makes a year a decade ("1930s").
 ASKED_NUMBER = re.compile(rf"(?:\b(\w+)\W+)?\b({DIGITS.pattern})('?s)?\b")
@@ -399,19 +414,28 @@ def time_elsewhere(question: str, passage: str, known: set[str]) -> bool:
         return True
     asked = centuries(question, asked=True)
     told = centuries(passage) | {c for y in _years(passage) for c in _century_of(y)}
+    told |= {21} if NOW.search(passage) else set()  # "the building today houses a museum"
     if asked and told and not asked & told:
         return True
     if yes_or_no(question) or MONTH_RANGE.search(passage):
         return False
-    asked = {MONTH_NAMES.index(m.group(2)) for m in MONTHS.finditer(question)
-             if m.group(2) != "May" and not (m.group(1) and m.group(1).lower() in BOUNDS)}  # fmt: skip
-    told = {[n[:3] for n in MONTH_NAMES].index(m.group(1)) for m in TOLD_MONTH.finditer(passage)}
+    asked, told = months(question, asked=True), months(passage)
     return bool(asked and told and not asked & told)
 
 
+def months(text: str, asked: bool = False) -> set[int]:
+    """The months ``text`` names, abbreviated too ("Sept. 27"), 0 for January. With ``asked``,
+    those a question asks about as the time of what it asks: after "in", "during" or "on" ("in
+    July", "on October 9"; not "the September 11 attacks", nor "May", also a verb)."""
+    if not asked:
+        return {[n[:3] for n in MONTH_NAMES].index(m.group(1)) for m in TOLD_MONTH.finditer(text)}
+    return {MONTH_NAMES.index(m.group(2)) for m in MONTHS.finditer(text)
+            if m.group(2) != "May" and (m.group(1) or "").lower() in ("in", "during", "on")}  # fmt: skip
+
+
 def _years(text: str) -> list[int]:
-    """The years ``text`` writes, not sums of money ("$1500")."""
-    return [int(m.group(1)) for m in MONEYLESS_YEAR.finditer(text)]
+    """The years ``text`` tells of (``TOLD_YEAR``), not counts such as "1200 cavalry"."""
+    return [int(m.group(1) or m.group(2)) for m in TOLD_YEAR.finditer(text)]
 
 
 def _century_of(year: int) -> set[int]:
@@ -430,7 +454,7 @@ def centuries(text: str, asked: bool = False) -> set[int]:
     named = set()
     if re.search(r"\bcenturies\b", text, re.I):  # "the 11th to 13th centuries": every ordinal
         named = {int(n) for n in re.findall(r"\b(\d{1,2})(?:st|nd|rd|th)\b", text)}
-        words = re.findall(rf"\b({'|'.join(CENTURY_WORDS)})\b", text, re.I)
+        words = re.findall(rf"\b({'|'.join(CENTURY_WORDS)})\b", text, re.I | re.A)
         named |= {CENTURY_WORDS.index(w.lower()) + 1 for w in words}
     for m in CENTURY.finditer(text):
         before, digits, word, hundreds = m.groups()
@@ -440,7 +464,7 @@ def centuries(text: str, asked: bool = False) -> set[int]:
         if hundreds:
             named.add(int(hundreds) + 1)
         else:
-            named.add(int(digits) if digits else CENTURY_WORDS.index(word.lower()) + 1)
+            named.add(int(digits) if digits else CENTURY_WORDS.index(re.sub(r"\s+", "-", word.lower())) + 1)
     return named
 
 
@@ -464,13 +488,14 @@ def _ranked(text: str) -> set[tuple[str, str]]:
     return pairs
 
 
-def _counted(text: str) -> set[tuple[str, str]]:
-    """Each small number of ``text`` but one with the word it counts, "three" written as "3"."""
+def _counted(text: str, asked: bool = False) -> set[tuple[str, str]]:
+    """Each small number of ``text`` but one with the word it counts, "three" written as "3";
+    with ``asked``, not those a question bounds ("more than 5 days")."""
     pairs = set()
     for m in COUNTED.finditer(text):
         before, n, word = (g.lower() if g else g for g in m.groups())
         n = str(CARDINALS.index(n) + 1) if n in CARDINALS else n
-        if n != "1" and word not in STOPWORDS and not (before and before in BOUNDS):
+        if n != "1" and word not in STOPWORDS and not (asked and before in BOUNDS):
             pairs.add((n, word))
     return pairs
 
@@ -489,13 +514,13 @@ def _written_numbers(text: str) -> set[str]:
 
 def _told_plainly(word: str, passage: str) -> bool:
     """Whether ``passage`` has ``word`` (a word of its stem, or of its first 8 letters when it is
-    longer: "imperialistic" as "imperialism") with no negation within three words of it:
+    longer: "imperialistic" as "imperialism") with no negation within four words of it:
     "refundable" is told plainly in "It is refundable", not in "It is not refundable", "dairy"
     not in "dairy-free", "government" not in "protests against the government"."""
     words = re.findall(r"[\w']+", passage.lower())
     key = (lambda w: w[:8]) if len(word) >= 8 else stem
     near = [i for i, w in enumerate(words) if key(w) == key(word)]
-    return any(not any(SELF_NEGATED.fullmatch(w) for w in words[max(0, i - 3) : i + 4]) for i in near)
+    return any(not any(SELF_NEGATED.fullmatch(w) for w in words[max(0, i - 4) : i + 5]) for i in near)
 
 
 def _joined(text: str) -> set[str]:
@@ -520,10 +545,13 @@ def contradicts(question: str, sentence: str, passage: str) -> bool:
     ranked_words = {w for _, w in told}
     if any(word in ranked_words for _, word in _ranked(question) - told):
         return True
-    counts = _counted(passage)
-    counted_words, written = {w for _, w in counts}, _written_numbers(passage)
+    counts, written = _counted(passage), _written_numbers(passage)
+    most: dict[str, int] = {}
+    for n, word in counts:
+        most[word] = max(most.get(word, 0), int(n))
     if not yes_or_no(question) and any(
-        word in counted_words and n not in written for n, word in _counted(question) - counts
+        word in most and int(n) > most[word] and n not in written
+        for n, word in _counted(question, asked=True)
     ):
         return True
     words = {w.lower() for w in LETTERS.findall(passage)}
@@ -532,7 +560,9 @@ def contradicts(question: str, sentence: str, passage: str) -> bool:
         joined = _joined(passage)
         for m in HYPHENED.finditer(question):
             prefix, rest = m.group(1).lower(), m.group(2).lower()
-            if len(rest) >= 4 and prefix + rest not in joined and _told_plainly(rest, passage):
+            name = m.group(1)[0].isupper() and m.start() > 0  # "the Anti-Defamation League"
+            told = prefix + rest in joined or prefix + rest in words  # "non-Catholics", "nonrefundable"
+            if len(rest) >= 4 and not name and not told and _told_plainly(rest, passage):
                 return True
     for w in {w.lower() for w in LETTERS.findall(question)} - words:
         if OPPOSITE.get(w, set()) & words:
