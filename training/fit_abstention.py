@@ -10,12 +10,12 @@ for 5, 10 and 20 % are stored beside it.
 
 A question its best sentence cannot answer, however well they match, is refused whatever its
 confidence (``Assistant.mismatched``): it inverts the sentence or its neighbours
-(``citeqa.rank.contradicts``: "not" where the sentence has no negation, "lowest" where the
+(``citeqa.refuse.contradicts``: "not" where the sentence has no negation, "lowest" where the
 passage says "highest", "unestablished" for "established", "third invasion" for "second
 invasion", "55 minutes" for "45 minutes"), asks about a year, century or month they do not tell
-of while they tell of another (``citeqa.rank.time_elsewhere``), or asks in what year and the
-passage writes none (``citeqa.rank.year_missing``). So is a question about a number of three
-or more digits that the article never writes (``citeqa.rank.unknown_number``: "Who went to Fort
+of while they tell of another (``citeqa.refuse.time_elsewhere``), or asks in what year and the
+passage writes none (``citeqa.refuse.year_missing``). So is a question about a number of three
+or more digits that the article never writes (``citeqa.refuse.unknown_number``: "Who went to Fort
 Dusquesne in June 1745?" of an article that has 1755). On the fit split these rules refuse 407
 questions, 93.6 % of them unanswerable. The stored thresholds for 2, 5, 10 and 20 % count those
 refusals; the rules alone refuse 2.0 % of the fit split's answerable questions, so no threshold
@@ -45,7 +45,8 @@ import numpy as np
 from common import SEED, SHARED, fit_logistic, log, question_rows, standardizer
 
 from citeqa.eval import load_squad, threshold_for
-from citeqa.rank import FEATURES, LinearModel, question_features, unknown_number
+from citeqa.rank import FEATURES, LinearModel, question_features
+from citeqa.refuse import unknown_number
 from citeqa.rerank import shipped
 from citeqa.settings import MODELS, Settings, answerability_model
 

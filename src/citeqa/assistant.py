@@ -28,18 +28,8 @@ from .errors import (
 from .followup import queries
 from .lexical import WORD, tokens
 from .load import Document, load_path, load_paths
-from .rank import (
-    LinearModel,
-    contradicts,
-    numbers,
-    question_features,
-    sentence_features,
-    shipped,
-    softmax,
-    time_elsewhere,
-    unknown_number,
-    year_missing,
-)
+from .rank import LinearModel, question_features, sentence_features, shipped, softmax
+from .refuse import contradicts, numbers, time_elsewhere, unknown_number, year_missing
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
 from .settings import Settings, answerability_model

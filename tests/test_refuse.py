@@ -1,6 +1,6 @@
 import pytest
 
-from citeqa.rank import contradicts, numbers, time_elsewhere, unknown_number, year_missing
+from citeqa.refuse import contradicts, numbers, time_elsewhere, unknown_number, year_missing
 
 PASSAGE = (
     "In 1599 the company was established. Its highest office was the governor's. "
