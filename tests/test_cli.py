@@ -130,9 +130,12 @@ def test_ctrl_c_while_indexing_says_so_and_keeps_the_old_index(tmp_path):
 
     assert citeqa("index", str(ARTICLE), cwd=tmp_path).returncode == 0
     before = {p.name: p.read_bytes() for p in (tmp_path / "index").iterdir()}
+    # A shell that runs the tests in the background (``make test &``) ignores SIGINT for all it
+    # starts, and so would this child: give it the default, as a terminal's Ctrl-C finds it.
     proc = subprocess.Popen(
         [sys.executable, "-m", "citeqa.cli", "index", "--rebuild", str(ARTICLE)], cwd=tmp_path,
         env={**os.environ, "HF_HUB_OFFLINE": "1"}, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     time.sleep(3)  # somewhere in loading the model or embedding; any moment must do
     proc.send_signal(signal.SIGINT)
