@@ -59,8 +59,8 @@ ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth ele
 # Up to the twelfth: "the 15th century" beside "the sixteenth century" is no swap to look for.
 RANKED = re.compile(rf"(?<![-\w])({'|'.join(ORDINALS)}|(?:1[0-2]|[1-9])(?:st|nd|rd|th))\s+([a-z]+)", re.I)
 # "the three waves" asked of "the four waves", "55 minutes" of "45 minutes": a small number and
-# the word it counts (not "one", not a number's part, "2.5 million" or "forty-five", not a
-# bound, "more than 5 days" or "3 nights or more").
+# the word it counts (not "one", not a number's part, "2.5 million" or "forty-five", nor "3
+# nights or more"; in a question, not a bound, "more than 5 days").
 CARDINALS = "one two three four five six seven eight nine ten eleven twelve".split()
 COUNTED = re.compile(
     rf"(?:\b(\w+)\s+)?(?<![\d.,-])\b({'|'.join(CARDINALS)}|\d{{1,2}})(?![\d.,])\s+([a-z]{{3,}})"
