@@ -91,6 +91,7 @@ CENTURY = re.compile(
     re.I | re.A,
 )
 MONTH_NAMES = "January February March April May June July August September October November December".split()
+MONTH_ABBREVIATIONS = [m[:3] for m in MONTH_NAMES]
 MONTHS = re.compile(rf"(?:\b(\w+)\s+)?(?:(?:early|mid|late)[-\s]+)?\b({'|'.join(MONTH_NAMES)})\b")
 # What a passage may write: "Sept. 27" too; "from May to August" names the months between.
 TOLD_MONTH = re.compile(
@@ -192,22 +193,27 @@ def time_elsewhere(question: str, passage: str, known: set[str]) -> bool:
                      for n, d in asked_numbers(question)):  # fmt: skip
         return True
     asked = centuries(question, asked=True)
-    told = centuries(passage) | {c for y in _years(passage) for c in _century_of(y)}
-    told |= {21} if NOW.search(passage) else set()  # "the building today houses a museum"
-    if asked and told and not asked & told:
-        return True
-    if yes_or_no(question) or MONTH_RANGE.search(passage):
+    if asked:
+        told = centuries(passage) | {c for y in _years(passage) for c in _century_of(y)}
+        told |= {21} if NOW.search(passage) else set()  # "the building today houses a museum"
+        if told and not asked & told:
+            return True
+    asked = months(question, asked=True)
+    if not asked or MONTH_RANGE.search(passage):
         return False
-    asked, told = months(question, asked=True), months(passage)
-    return bool(asked and told and not asked & told)
+    told = months(passage)
+    return bool(told and not asked & told)
 
 
 def months(text: str, asked: bool = False) -> set[int]:
     """The months ``text`` names, abbreviated too ("Sept. 27"), 0 for January. With ``asked``,
     those a question asks about as the time of what it asks: after "in", "during" or "on" ("in
-    July", "on October 9"; not "the September 11 attacks", nor "May", also a verb)."""
+    July", "on October 9"; not "the September 11 attacks", nor "May", also a verb), and none in a
+    yes-or-no question."""
     if not asked:
-        return {[n[:3] for n in MONTH_NAMES].index(m.group(1)) for m in TOLD_MONTH.finditer(text)}
+        return {MONTH_ABBREVIATIONS.index(m.group(1)) for m in TOLD_MONTH.finditer(text)}
+    if yes_or_no(text):
+        return set()
     return {MONTH_NAMES.index(m.group(2)) for m in MONTHS.finditer(text)
             if m.group(2) != "May" and (m.group(1) or "").lower() in ("in", "during", "on")}  # fmt: skip
 
@@ -219,7 +225,8 @@ def _years(text: str) -> list[int]:
 
 def _century_of(year: int) -> set[int]:
     """1191 is of the 12th century; 1900 of the 19th or, as many count, the 20th."""
-    return {(year - 1) // 100 + 1, year // 100 + 1} if year % 100 == 0 else {(year - 1) // 100 + 1}
+    century = (year - 1) // 100 + 1
+    return {century, century + 1} if year % 100 == 0 else {century}
 
 
 def centuries(text: str, asked: bool = False) -> set[int]:
@@ -281,7 +288,8 @@ def _counted(text: str, asked: bool = False) -> set[tuple[str, str]]:
 
 def _written_numbers(text: str) -> set[str]:
     """Every number ``text`` writes, in digits, in part ("3" of "3.12") or in words ("45")."""
-    written = numbers(text) | {part for n in numbers(text) for part in n.split(".")}
+    digits = numbers(text)
+    written = digits | {part for n in digits for part in n.split(".")}
     for m in SPELLED.finditer(text):
         tens, unit, alone = (g.lower() if g else g for g in m.groups())
         if alone:
@@ -318,24 +326,24 @@ def contradicts(question: str, sentence: str, passage: str) -> bool:
     Then the passage does not answer it, however well it matches: on the fit split of
     squad2-dev16.json 335 questions are caught so, 92.2 % of them unanswerable (README, "Quality").
     """
-    if NEGATED.search(question) and not NEGATED.search(sentence) and not yes_or_no(question):
+    yes_no = yes_or_no(question)  # its own "not" asks, it does not invert
+    if NEGATED.search(question) and not NEGATED.search(sentence) and not yes_no:
         return True
     told = _ranked(passage)
     ranked_words = {w for _, w in told}
     if any(word in ranked_words for _, word in _ranked(question) - told):
         return True
-    counts, written = _counted(passage), _written_numbers(passage)
-    most: dict[str, int] = {}
-    for n, word in counts:
-        most[word] = max(most.get(word, 0), int(n))
-    if not yes_or_no(question) and any(
-        word in most and int(n) > most[word] and n not in written
-        for n, word in _counted(question, asked=True)
-    ):
-        return True
+    asked_counts = set() if yes_no else _counted(question, asked=True)
+    if asked_counts:
+        most: dict[str, int] = {}
+        for n, word in _counted(passage):
+            most[word] = max(most.get(word, 0), int(n))
+        written = _written_numbers(passage)
+        if any(word in most and int(n) > most[word] and n not in written for n, word in asked_counts):
+            return True
     words = {w.lower() for w in LETTERS.findall(passage)}
     stems = {stem(w) for w in words}
-    if not yes_or_no(question):
+    if not yes_no:
         joined = _joined(passage)
         for m in HYPHENED.finditer(question):
             prefix, rest = m.group(1).lower(), m.group(2).lower()
