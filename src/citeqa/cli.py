@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -57,13 +58,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(signum, frame) -> None:
+    print("citeqa: interrupted", file=sys.stderr, flush=True)
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # Ctrl-C stops the command at once: libraries on the way may swallow a KeyboardInterrupt or
+    # wrap it in another error ("Error importing huggingface_hub.hf_api ..."). An index being
+    # written is left as it was: writes are atomic, and the next build removes a dead process's
+    # temporary folder. A shell that starts citeqa in the background, ignoring SIGINT, is obeyed.
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
     try:
         return _run(argv)
-    except KeyboardInterrupt:  # Ctrl-C: an index being written is left as it was (atomic writes)
+    except KeyboardInterrupt:  # with a handler of the caller's, who runs main() in its process
         print("citeqa: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _run(argv: list[str]) -> int:
