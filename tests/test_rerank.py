@@ -62,7 +62,6 @@ def test_the_manifest_records_the_reranker(assistant):
     assert ARTICLE.name in assistant.index.manifest["documents"]
 
 
-@pytest.mark.filterwarnings("ignore:torch.ao.quantization is deprecated:DeprecationWarning")
 def test_it_reads_the_weights_as_transformers_does():
     """citeqa.bert runs the network without transformers' imports; the numbers must not move."""
     import torch
@@ -81,17 +80,25 @@ def test_it_reads_the_weights_as_transformers_does():
     with torch.inference_mode():
         theirs = model(**batch).logits.view(-1).double().numpy()
     assert np.abs(ours - theirs).max() < 1e-4
-    # and as shipped: both quantised to int8 the same way
-    shipped_scores = shipped().scores(question, sentences)
-    quantised = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, torch.qint8)
-    with torch.inference_mode():
-        theirs = quantised(**batch).logits.view(-1).double().numpy()
-    assert np.abs(shipped_scores - theirs).max() < 1e-3
+    # and as shipped, in bfloat16 where the CPU has it: close to float32
+    assert np.abs(shipped().scores(question, sentences) - theirs).max() < 0.1
 
 
 LAVROV = ("The head of Armenian diplomacy has confirmed that he will be received in Moscow on Monday by "
           "Russian Foreign Minister Sergei Lavrov, according to France Presse.")  # fmt: skip
 JOURNALISTS = "Two Russian journalists were injured, one seriously, Armenian officials said."
+
+
+def test_a_pairs_score_does_not_depend_on_the_pairs_read_beside_it():
+    """int8 dynamic quantisation scaled a whole batch's activations at once, so a sentence
+    scored up to 0.6 apart with other candidates beside it."""
+    reranker = shipped()
+    question = "What is the Russian president's full name?"
+    alone = [reranker.read(question, [s]) for s in (LAVROV, JOURNALISTS)]
+    together = reranker.read(question, [LAVROV, JOURNALISTS, "Short.", "word " * 100])
+    for i, one in enumerate(alone):
+        assert abs(together.logits[i] - one.logits[0]) < 0.05
+        assert abs(together.spans[i] - one.spans[0]) < 0.1
 
 
 def test_the_span_head_tells_a_sentence_that_holds_the_answer_from_one_on_topic():

@@ -10,6 +10,7 @@ tests/test_rerank.py). Imported only when a model is loaded.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,17 @@ def answer_tokens(ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor, se
     return second & ((second & (ids == sep)).cumsum(1) == 0)
 
 
+def native_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 matrix products natively (AVX512-BF16, AMX), and
+    CITEQA_FLOAT32=1 does not ask for float32."""
+    if os.environ.get("CITEQA_FLOAT32") == "1":
+        return False
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without it: float32
+        return False
+
+
 class Model:
     """A model folder (config.json, model.safetensors, tokenizer.json), ready to run."""
 
@@ -151,14 +163,20 @@ class Model:
         self.tokenizer.enable_truncation(max_length, strategy="longest_first")
         self.tokenizer.enable_padding(pad_id=config.get("pad_token_id") or 0, pad_token="[PAD]")
         self.sep = self.tokenizer.token_to_id("[SEP]")
+        self.bf16 = False
 
-    def quantize(self) -> None:
-        """int8 weights for the linear layers (dynamic quantisation): about 3 times quicker."""
-        import warnings
-
-        with warnings.catch_warnings():  # torch.ao's dynamic quantisation warns it will move
-            warnings.simplefilter("ignore")
-            self.network = torch.ao.quantization.quantize_dynamic(self.network, {nn.Linear}, torch.qint8)
+    def use_bfloat16(self) -> bool:
+        """Do the matrix products in bfloat16 where the CPU has them (`native_bfloat16`): 1.4
+        times quicker here, the reranker's scores within 0.04 of float32's. int8 (dynamic
+        quantisation) was 2.1 times quicker but moved logits by 0.37 on average, and a pair's
+        score depended on the pairs read beside it: it scales a whole batch's activations at
+        once. Returns whether bfloat16 is used."""
+        self.bf16 = native_bfloat16()
+        if self.bf16:  # cast once, not on every call
+            for layer in self.network.modules():
+                if isinstance(layer, nn.Linear):
+                    layer.to(torch.bfloat16)
+        return self.bf16
 
     def _batch(self, inputs: list) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         encodings = self.tokenizer.encode_batch(inputs)
@@ -184,6 +202,6 @@ class Model:
         if contexts is not None:
             seconds = [with_context(s, c) for s, c in zip(seconds, contexts, strict=True)]
         ids, types, mask = self._batch([(first, s) for s in seconds])
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.bf16):
             logits, spans = self.network.read(ids, types, mask, self.sep)
         return logits.double().numpy(), None if spans is None else spans.double().numpy()
