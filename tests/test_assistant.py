@@ -40,6 +40,29 @@ def test_captions_are_searchable(assistant):
     assert "remains of a missile" in answer.citations[0].quote
 
 
+def test_the_headline_comes_after_the_story_unless_asked_about(assistant):
+    """A headline repeats the story below it in fewer words; it is quoted first when the
+    question asks about it."""
+    title = assistant.index.sentences[0]
+    assert title.kind == "title" and assistant.headlines[0] and assistant.headlines.sum() == 1
+    assert assistant.prior[0] < 0
+    answer = assistant.ask("What does the headline say Putin wants the foreign ministers to do?")
+    assert answer.citations[0].quote == title.text
+    assert_citations_exact(assistant, answer)
+    answer = assistant.ask("What have truce requests achieved so far?")
+    assert "to no avail" in answer.citations[0].quote
+    assert title.text not in [c.quote for c in answer.citations]
+
+
+def test_a_first_paragraph_of_several_sentences_is_no_headline(encoder):
+    text = "Lighthouses guide ships. They stand on coasts.\n\nMost are automated now."
+    assistant = Assistant.from_texts({"a.txt": text}, encoder=encoder)
+    assert assistant.index.sentences[0].kind == "title" and not assistant.headlines.any()
+    assert not assistant.prior.any()
+    headed = Assistant.from_texts({"b.txt": "Lighthouses\n\n" + text}, encoder=encoder)
+    assert list(headed.headlines) == [True, False, False, False]
+
+
 def test_off_topic_question_abstains(assistant):
     answer = assistant.ask("What is the boiling point of mercury?")
     assert answer.abstained and not answer.citations

@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -38,9 +39,11 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 ASKING = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.I)
-# Headings repeat what the text below them says and rarely answer; SQuAD, which the ranker
-# learns from, has none, so this prior is set by hand.
+# Headings and a headline repeat what the text below them says and rarely answer; SQuAD, which
+# the ranker learns from, has none, so this prior is set by hand (on the article's own set).
 HEADING_PENALTY = 1.0
+# A question about the headline itself: "According to the headline, what ...?"
+HEADLINE_ASKED = re.compile(r"\bheadlines?\b|\btitle of (the|this) (article|story|report|piece|page)\b", re.I)
 
 
 class Assistant:
@@ -61,7 +64,11 @@ class Assistant:
         self.encoder = encoder or default_encoder()
         self.retriever = Retriever(index, self.settings.top_chunks)
         self._paragraphs: dict[str, list[Paragraph]] = {}
-        self.prior = np.array([-HEADING_PENALTY if s.kind == "heading" else 0.0 for s in index.sentences])
+        # a headline: a first paragraph of one sentence (a longer one, as SQuAD's, is text)
+        titles = Counter((s.doc_id, s.paragraph) for s in index.sentences if s.kind == "title")
+        self.headlines = np.array([titles[s.doc_id, s.paragraph] == 1 for s in index.sentences], dtype=bool)
+        headings = np.array([s.kind == "heading" for s in index.sentences], dtype=bool)
+        self.prior = np.where(headings | self.headlines, -HEADING_PENALTY, 0.0)
 
     @cached_property
     def ranker(self) -> LinearModel:
@@ -289,7 +296,10 @@ class Assistant:
         cross-encoder reranks, its reading. Reranking keeps only the candidates it read."""
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
-        scores = self.ranker(X) + self.prior[signals.candidates]
+        prior = self.prior[signals.candidates]
+        if HEADLINE_ASKED.search(question):
+            prior = np.where(self.headlines[signals.candidates], HEADING_PENALTY, prior)
+        scores = self.ranker(X) + prior
         if not self.settings.rerank_candidates:
             return signals, X, scores, None
         keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
