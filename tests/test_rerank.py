@@ -89,6 +89,18 @@ LAVROV = ("The head of Armenian diplomacy has confirmed that he will be received
 JOURNALISTS = "Two Russian journalists were injured, one seriously, Armenian officials said."
 
 
+def test_citeqa_float32_keeps_the_cross_encoder_in_float32(monkeypatch):
+    import torch
+
+    from citeqa.bert import Model
+    from citeqa.rerank import MAX_TOKENS
+
+    monkeypatch.setenv("CITEQA_FLOAT32", "1")
+    model = Model(RERANKER, MAX_TOKENS)
+    assert model.use_bfloat16() is False
+    assert all(p.dtype == torch.float32 for p in model.network.parameters())
+
+
 def test_a_pairs_score_does_not_depend_on_the_pairs_read_beside_it():
     """int8 dynamic quantisation scaled a whole batch's activations at once, so a sentence
     scored up to 0.6 apart with other candidates beside it."""
