@@ -30,7 +30,7 @@ from .followup import queries
 from .lexical import WORD, tokens
 from .load import Document, load_path, load_paths
 from .rank import LinearModel, question_features, sentence_features, shipped, softmax
-from .refuse import contradicts, numbers, story_year, time_elsewhere, unknown_number, year_missing
+from .refuse import contradicts, numbers, time_elsewhere, unknown_number, year_missing
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
 from .settings import Settings, answerability_model
@@ -82,11 +82,6 @@ class Assistant:
     def numbers(self) -> set[str]:
         """The numbers the documents write in digits."""
         return set().union(*(numbers(d.text) for d in self.index.documents.values()))
-
-    @cached_property
-    def story_years(self) -> dict[str, int | None]:
-        """Each document's `story_year`: the one year of its full dates, if it has one."""
-        return {doc_id: story_year(d.text) for doc_id, d in self.index.documents.items()}
 
     @cached_property
     def reranker(self) -> Reranker:
@@ -334,9 +329,7 @@ class Assistant:
         passage, sentence = self.passage(s), self.index.sentences[s].text
         return (
             contradicts(question, sentence, passage)
-            or time_elsewhere(
-                question, passage, self.numbers, self.story_years[self.index.sentences[s].doc_id]
-            )
+            or time_elsewhere(question, passage, self.numbers)
             or year_missing(question, passage)
         )
 

@@ -102,12 +102,6 @@ MONTH_RANGE = re.compile(
     rf"{TOLD_MONTH.pattern}.{{0,25}}?\b(?:to|and|through|until|till)\b.{{0,25}}?{TOLD_MONTH.pattern}"
     rf"|{TOLD_MONTH.pattern}\s*[-\u2013\u2014]\s*{TOLD_MONTH.pattern}"
 )
-# "October 7, 2020", "7 October 2020": a date with its year, as a news story is dated.
-FULL_DATE = re.compile(
-    rf"\b(?:{'|'.join(MONTH_NAMES)}) \d{{1,2}}, (\d{{4}})\b"
-    rf"|\b\d{{1,2}} (?:{'|'.join(MONTH_NAMES)}) (\d{{4}})\b"
-)
-WEEKDAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b(?![-\w]|\s+of\b)", re.I)
 # "1685", "the 1680s", "AD 79", "in '05", but also "the same year" or "their third year".
 WRITTEN_YEAR = re.compile(
@@ -184,15 +178,7 @@ def unknown_number(question: str, known: set[str]) -> bool:
     return any(not _written(n, decade, known) for n, decade in asked_numbers(question))
 
 
-def story_year(document: str) -> int | None:
-    """The year a news story is told in: that of its full dates ("October 7, 2020") when they
-    all have one and it tells of days by their names ("on Thursday"), as news do; else None. An
-    encyclopaedia's article may have a single full date, but rarely a weekday."""
-    years = {m.group(1) or m.group(2) for m in FULL_DATE.finditer(document)}
-    return int(years.pop()) if len(years) == 1 and len(WEEKDAY.findall(document)) >= 2 else None
-
-
-def time_elsewhere(question: str, passage: str, known: set[str], story: int | None = None) -> bool:
+def time_elsewhere(question: str, passage: str, known: set[str]) -> bool:
     """Whether ``question`` asks about a time that ``passage`` (the best sentence with its
     neighbours) does not tell of, though it tells of another time of the kind:
     - a year that the documents write: "AppleTalk was developed in 1995 for who?" finds
@@ -200,18 +186,12 @@ def time_elsewhere(question: str, passage: str, known: set[str], story: int | No
     - a century, none of whose years the passage has: "Who left Messina in the 11th century?"
       finds "In April 1191 Richard ... left Messina";
     - a month: "Who went to Fort Duquesne in July 1755?" finds "an expedition in June 1755".
-    A passage that tells of no year, century or month may belong to the one asked about, unless
-    its document is a story of another year (``story``, its `story_year`): "Which city was
-    bombed in 1991?" of a caption of 2020's fighting, 1991 being in the story only as the end
-    of the Soviet Union."""
+    A passage that tells of no year, century or month may belong to the one asked about."""
     here = numbers(passage)
     years = [int(n) for n in here if YEAR.fullmatch(n)]
-    asked_years = [(n, d) for n, d in asked_numbers(question) if YEAR.fullmatch(n)]
-    if years and any(_written(n, d, known) and not _written(n, d, here) for n, d in asked_years):
+    if years and any(YEAR.fullmatch(n) and _written(n, d, known) and not _written(n, d, here)
+                     for n, d in asked_numbers(question)):  # fmt: skip
         return True
-    if not years and story and not centuries(passage):
-        if any(not _written(n, d, {str(story)}) for n, d in asked_years):
-            return True
     asked = centuries(question, asked=True)
     if asked:
         told = centuries(passage) | {c for y in _years(passage) for c in _century_of(y)}
