@@ -101,6 +101,23 @@ def test_citeqa_float32_keeps_the_cross_encoder_in_float32(monkeypatch):
     assert all(p.dtype == torch.float32 for p in model.network.parameters())
 
 
+def test_in_bfloat16_the_linear_layers_are_cast_once_and_every_reading_works():
+    import torch
+
+    from citeqa.bert import Model, native_bfloat16
+    from citeqa.rerank import MAX_TOKENS
+
+    if not native_bfloat16():
+        pytest.skip("this CPU has no native bfloat16: the cross-encoder runs in float32")
+    model = Model(RERANKER, MAX_TOKENS)
+    assert model.use_bfloat16()
+    linear = {m.weight.dtype for m in model.network.modules() if isinstance(m, torch.nn.Linear)}
+    assert linear == {torch.bfloat16}
+    assert model.mean_vectors(["Who did Putin invite?"]).dtype == np.float32
+    logits, spans = model.read_pairs("Who did Putin invite?", ["Putin invited the ministers."])
+    assert logits.dtype == spans.dtype == np.float64
+
+
 def test_a_pairs_score_does_not_depend_on_the_pairs_read_beside_it():
     """int8 dynamic quantisation scaled a whole batch's activations at once, so a sentence
     scored up to 0.6 apart with other candidates beside it."""

@@ -178,6 +178,10 @@ class Model:
                     layer.to(torch.bfloat16)
         return self.bf16
 
+    def _precision(self) -> torch.autocast:
+        """bfloat16 matrix products once `use_bfloat16` has cast the weights, else float32."""
+        return torch.autocast("cpu", torch.bfloat16, enabled=self.bf16)
+
     def _batch(self, inputs: list) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         encodings = self.tokenizer.encode_batch(inputs)
         fields = ("ids", "type_ids", "attention_mask")
@@ -187,7 +191,7 @@ class Model:
         """Mean of the token vectors under the attention mask, unit length (sentence-transformers'
         Pooling(mean) then Normalize)."""
         ids, types, mask = self._batch(texts)
-        with torch.inference_mode():
+        with torch.inference_mode(), self._precision():
             tokens = self.network(ids, types, mask)
         weights = mask.unsqueeze(-1).to(tokens.dtype)
         means = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
@@ -202,6 +206,6 @@ class Model:
         if contexts is not None:
             seconds = [with_context(s, c) for s, c in zip(seconds, contexts, strict=True)]
         ids, types, mask = self._batch([(first, s) for s in seconds])
-        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.bf16):
+        with torch.inference_mode(), self._precision():
             logits, spans = self.network.read(ids, types, mask, self.sep)
         return logits.double().numpy(), None if spans is None else spans.double().numpy()
