@@ -39,11 +39,16 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 ASKING = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.I)
-# Headings and a headline repeat what the text below them says and rarely answer; SQuAD, which
-# the ranker learns from, has none, so this prior is set by hand (on the article's own set).
+# Headings repeat what the text below them says and rarely answer; SQuAD, which the ranker
+# learns from, has none, so this prior is set by hand. A headline often holds the one statement
+# of a fact ("Storm Ciara: two dead ..."), so it has none, but it is lifted as much when the
+# question asks about it: "According to the headline, what ...?"
 HEADING_PENALTY = 1.0
-# A question about the headline itself: "According to the headline, what ...?"
-HEADLINE_ASKED = re.compile(r"\bheadlines?\b|\btitle of (the|this) (article|story|report|piece|page)\b", re.I)
+HEADLINE_ASKED = re.compile(
+    r"\b(?:the|this|its) headline\b|\bheadline (?:of|says|said)\b|\b(?:article|story)'s (?:headline|title)\b"
+    r"|\btitle of (?:the|this) (?:article|story|report|piece|page)\b",
+    re.I,
+)
 
 
 class Assistant:
@@ -64,11 +69,10 @@ class Assistant:
         self.encoder = encoder or default_encoder()
         self.retriever = Retriever(index, self.settings.top_chunks)
         self._paragraphs: dict[str, list[Paragraph]] = {}
+        self.prior = np.array([-HEADING_PENALTY if s.kind == "heading" else 0.0 for s in index.sentences])
         # a headline: a first paragraph of one sentence (a longer one, as SQuAD's, is text)
         titles = Counter((s.doc_id, s.paragraph) for s in index.sentences if s.kind == "title")
         self.headlines = np.array([titles[s.doc_id, s.paragraph] == 1 for s in index.sentences], dtype=bool)
-        headings = np.array([s.kind == "heading" for s in index.sentences], dtype=bool)
-        self.prior = np.where(headings | self.headlines, -HEADING_PENALTY, 0.0)
 
     @cached_property
     def ranker(self) -> LinearModel:
