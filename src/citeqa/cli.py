@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     # wrap it in another error ("Error importing huggingface_hub.hf_api ..."). An index being
     # written is left as it was: writes are atomic, and the next build removes a dead process's
     # temporary folder. A shell that starts citeqa in the background, ignoring SIGINT, is obeyed.
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is signal.default_int_handler:
+    ours = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
         signal.signal(signal.SIGINT, _interrupted)
     try:
         return _run(argv)
@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         print("citeqa: interrupted", file=sys.stderr)
         return 130
     finally:
-        if previous is signal.default_int_handler:
-            signal.signal(signal.SIGINT, previous)
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _run(argv: list[str]) -> int:

@@ -188,10 +188,10 @@ def time_elsewhere(question: str, passage: str, known: set[str]) -> bool:
     - a month: "Who went to Fort Duquesne in July 1755?" finds "an expedition in June 1755".
     A passage that tells of no year, century or month may belong to the one asked about."""
     here = numbers(passage)
-    years = [int(n) for n in here if YEAR.fullmatch(n)]
-    if years and any(YEAR.fullmatch(n) and _written(n, d, known) and not _written(n, d, here)
-                     for n, d in asked_numbers(question)):  # fmt: skip
-        return True
+    asked_years = [(n, d) for n, d in asked_numbers(question) if YEAR.fullmatch(n)]
+    if any(YEAR.fullmatch(n) for n in here):
+        if any(_written(n, d, known) and not _written(n, d, here) for n, d in asked_years):
+            return True
     asked = centuries(question, asked=True)
     if asked:
         told = centuries(passage) | {c for y in _years(passage) for c in _century_of(y)}
