@@ -329,11 +329,12 @@ class Assistant:
     def mismatched(self, question: str, s: int) -> bool:
         """Whether sentence ``s`` cannot answer ``question``, however well they match: the
         question inverts it or its neighbours, asks about a year, century or month other than
-        theirs, or asks in what year and they write none."""
+        the one it tells of (and they do not tell of the one asked), or asks in what year and
+        they write none."""
         passage, sentence = self.passage(s), self.index.sentences[s].text
         return (
             contradicts(question, sentence, passage)
-            or time_elsewhere(question, passage, self.numbers)
+            or time_elsewhere(question, sentence, passage, self.numbers)
             or year_missing(question, passage)
         )
 

@@ -178,31 +178,36 @@ def unknown_number(question: str, known: set[str]) -> bool:
     return any(not _written(n, decade, known) for n, decade in asked_numbers(question))
 
 
-def time_elsewhere(question: str, passage: str, known: set[str]) -> bool:
-    """Whether ``question`` asks about a time that ``passage`` (the best sentence with its
-    neighbours) does not tell of, though it tells of another time of the kind:
+def time_elsewhere(question: str, sentence: str, passage: str, known: set[str]) -> bool:
+    """Whether ``question`` asks about a time that ``passage`` (``sentence``, the one to be
+    quoted first, with its neighbours) does not tell of, though ``sentence`` tells of another
+    time of the kind:
     - a year that the documents write: "AppleTalk was developed in 1995 for who?" finds
       "AppleTalk was ... developed by Apple Inc. in 1985"; the article's 1995 is elsewhere;
     - a century, none of whose years the passage has: "Who left Messina in the 11th century?"
-      finds "In April 1191 Richard ... left Messina";
+      finds "In April 1191 Richard left Messina";
     - a month: "Who went to Fort Duquesne in July 1755?" finds "an expedition in June 1755".
-    A passage that tells of no year, century or month may belong to the one asked about."""
-    here = numbers(passage)
+    A sentence that tells of no year, century or month may belong to the one asked about, even
+    when a neighbour tells of another: "Who was injured in 2020?" of "Two Russian journalists
+    were injured", beside "the war ... in the 1990s"."""
     asked_years = [(n, d) for n, d in asked_numbers(question) if YEAR.fullmatch(n)]
-    if any(YEAR.fullmatch(n) for n in here):
+    if any(YEAR.fullmatch(n) for n in numbers(sentence)):
+        here = numbers(passage)
         if any(_written(n, d, known) and not _written(n, d, here) for n, d in asked_years):
             return True
     asked = centuries(question, asked=True)
-    if asked:
-        told = centuries(passage) | {c for y in _years(passage) for c in _century_of(y)}
-        told |= {21} if NOW.search(passage) else set()  # "the building today houses a museum"
-        if told and not asked & told:
-            return True
+    if asked and _centuries_told(sentence) and not asked & _centuries_told(passage):
+        return True
     asked = months(question, asked=True)
     if not asked or MONTH_RANGE.search(passage):
         return False
-    told = months(passage)
-    return bool(told and not asked & told)
+    return bool(months(sentence) and not asked & months(passage))
+
+
+def _centuries_told(text: str) -> set[int]:
+    """The centuries ``text`` names or tells a year of; the 21st too if it speaks of today."""
+    told = centuries(text) | {c for y in _years(text) for c in _century_of(y)}
+    return told | ({21} if NOW.search(text) else set())  # "the building today houses a museum"
 
 
 def months(text: str, asked: bool = False) -> set[int]:
