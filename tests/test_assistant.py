@@ -112,6 +112,10 @@ def test_a_question_about_a_year_its_best_passage_lacks_abstains(assistant):
     # 2020 is only in a caption, and the sentence that answers names no other year
     assert not assistant.ask("Who did Putin invite to Moscow in October 2020?").abstained
     assert not assistant.ask("What did the Soviet Union do in 1922?").abstained  # "(1922-1991)"
+    # the journalists' sentence names no year; only the one after it ("the war ... in the 1990s")
+    answer = assistant.ask("Who was injured in 2020?")
+    assert not answer.abstained and "journalists were injured" in answer.citations[0].quote
+    assert_citations_exact(assistant, answer)
 
 
 def test_a_question_asking_in_what_year_abstains_when_its_best_passage_names_none(assistant):
