@@ -30,6 +30,38 @@ def test_a_negated_question_contradicts_a_sentence_without_negation_beside_one_w
     assert contradicts("Who did not sign the charter?", sentence, f"No one came. {sentence}")
 
 
+@pytest.mark.parametrize(
+    "question, sentence, neighbours",
+    [
+        (
+            "Why did profit fall?",
+            "Profit falls as sales slow.",
+            "Costs rise.",
+        ),  # "falls": the word, in a form
+        ("How much did revenue rise?", "Revenue rose 6% to 1.2 billion euros.", "The fall in profit hurt."),
+        (
+            "When did the Odense site open?",
+            "The Odense site opened in 1990.",
+            "It will close its bakery plant.",
+        ),
+        ("What was its lowest office?", "He signed the charter.", "Its highest office was the governor's."),
+        # "first" and "last" as when, not as which
+        ("When did Harriers last win the cup?", "Harriers won the cup for the first time since 1996.", ""),
+        ("When did the bridge first open to traffic?", "The bridge was last renovated in 2004.", ""),
+    ],
+)
+def test_an_opposite_only_a_neighbour_has_or_a_word_said_in_another_form_does_not_contradict(
+    question, sentence, neighbours
+):
+    assert not contradicts(question, sentence, f"{neighbours} {sentence}")
+
+
+def test_first_and_last_contradict_what_the_same_word_follows():
+    sentence = "During the First Sino-Japanese War in 1894, Japan absorbed Taiwan."
+    assert contradicts("When was the last Sino-Japanese War?", sentence, sentence)
+    assert contradicts("What was its lowest office?", "Its highest office was the governor's.", PASSAGE)
+
+
 def test_a_question_that_ranks_otherwise_than_the_passage_contradicts_it():
     passage = "His second invasion of Japan in 1281 failed because of a typhoon."
     assert contradicts("What stopped his third invasion of Japan?", passage, passage)

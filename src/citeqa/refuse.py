@@ -50,6 +50,15 @@ OPPOSITES = [
     ("fast", "slow"), ("easy", "difficult"), ("easier", "harder"), ("simple", "complex"),
     ("include", "exclude"), ("included", "excluded"), ("prior", "after"), ("earlier", "later"),
 ]  # fmt: skip
+# Irregular forms of the opposites' verbs: "Why did profit fall?" is no inversion of "profit falls"
+# beside "costs rise", nor "How much did revenue rise?" of "Revenue rose".
+IRREGULAR = dict(pair.split(":") for pair in (
+    "rose:rise risen:rise fell:fall fallen:fall gave:give given:give took:take taken:take won:win "
+    "lost:lose began:begin begun:begin bought:buy sold:sell forbade:forbid forbidden:forbid"
+).split())  # fmt: skip
+# "first" and "last" also say when ("When did they last win?", "It opened first"): they invert
+# only what the same word follows ("the last Sino-Japanese War" of "the First Sino-Japanese War").
+FIRST_LAST = re.compile(r"\b(first|last)\s+([a-z][\w-]*)", re.I)
 OPPOSITE: dict[str, set[str]] = {}
 for _a, _b in OPPOSITES:
     OPPOSITE.setdefault(_a, set()).add(_b)
@@ -320,10 +329,28 @@ def _joined(text: str) -> set[str]:
     return {(m.group(1) + m.group(2)).lower() for m in HYPHENED.finditer(text)}
 
 
+def _lemma(word: str) -> str:
+    """``word``'s stem, of its base form if irregular, without a final e ("rise", "rising")."""
+    return IRREGULAR.get(word, stem(word)).removesuffix("e")
+
+
+def _inverts(word: str, question: str, sentence: str) -> bool:
+    """Whether ``word`` of ``question``, whose opposite ``sentence`` has, inverts it: always,
+    but for "first" and "last", which must be followed by the same word in both."""
+    if word not in ("first", "last"):
+        return True
+    follows = {stem(m.group(2).lower()) for m in FIRST_LAST.finditer(question) if m.group(1).lower() == word}
+    return any(
+        m.group(1).lower() != word and stem(m.group(2).lower()) in follows
+        for m in FIRST_LAST.finditer(sentence)
+    )
+
+
 def contradicts(question: str, sentence: str, passage: str) -> bool:
     """Whether ``question`` inverts what ``sentence`` and ``passage`` (that sentence with its
     neighbours) say: it holds a negation where the sentence has none, the opposite of one of the
-    passage's words ("lowest" for "highest"), one of its words with a negating prefix
+    sentence's words that the passage does not also say in any form ("lowest" for "highest"; not
+    "fall" of "profit falls ... costs rise"), one of the passage's words with a negating prefix
     ("unestablished", "non-imperialism"), another ordinal for something it ranks ("Kublai's
     third invasion" for "second invasion") or more of something than it counts ("a debate of 55
     minutes" for "45 minutes").
@@ -356,8 +383,10 @@ def contradicts(question: str, sentence: str, passage: str) -> bool:
             as_written = prefix + rest in joined or prefix + rest in words  # "non-Catholics", "nonrefundable"
             if len(rest) >= 4 and not name and not as_written and _told_plainly(rest, passage):
                 return True
+    said = {w.lower() for w in LETTERS.findall(sentence)}
+    lemmas = {_lemma(w) for w in words}
     for w in {w.lower() for w in LETTERS.findall(question)} - words:
-        if OPPOSITE.get(w, set()) & words:
+        if OPPOSITE.get(w, set()) & said and _lemma(w) not in lemmas and _inverts(w, question, sentence):
             return True
         if stem(w) in PLAIN:
             continue
