@@ -77,6 +77,49 @@ def test_a_question_about_the_headline(question, asked):
     assert bool(HEADLINE_ASKED.search(question)) is asked
 
 
+@pytest.mark.parametrize(
+    "question, gist",
+    [
+        ("What is the headline?", False),
+        ("What's the title of this story?", False),
+        ("What does the headline say?", False),
+        ("What is this article about?", True),
+        ("Summarize the story.", True),
+        ("What is the main point of the article?", True),
+    ],
+)
+def test_a_question_about_the_article_itself_quotes_its_headline_and_lead(assistant, question, gist):
+    """Searched, these were refused (0.17 to 0.20) or quoted a caption."""
+    answer = assistant.ask(question)
+    assert not answer.abstained and answer.confidence == 1.0
+    assert answer.citations[0].quote.startswith("Putin calls for a ceasefire in Nagorno-Karabakh")
+    assert len(answer.citations) == (2 if gist else 1)
+    if gist:
+        assert answer.citations[1].quote.startswith("Russian President Vladimir Putin invited")
+    assert_citations_exact(assistant, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the headline say Putin wants the ministers to do?",  # about what it says: searched
+        "What was the title of the treaty?",
+        "What is the story about the cathedral?",
+    ],
+)
+def test_other_questions_about_titles_are_searched(assistant, question):
+    assert assistant.front(question) == []
+
+
+def test_a_question_about_the_article_itself_is_searched_among_several_documents_or_without_headline(encoder):
+    text = "The Normans were a people. They came from Normandy.\n\nThey spoke French."
+    several = Assistant.from_texts({"a.txt": text, "b.txt": "Rollo led the Vikings."}, encoder=encoder)
+    assert several.front("What is this article about?") == []
+    one = Assistant.from_texts({"a.txt": text}, encoder=encoder)
+    assert one.front("What is the headline?") == []  # two sentences: no headline
+    assert [s.text for s in one.front("What is this article about?")] == ["The Normans were a people."]
+
+
 def test_a_first_paragraph_of_several_sentences_is_no_headline(encoder):
     text = "Lighthouses guide ships. They stand on coasts.\n\nMost are automated now."
     assistant = Assistant.from_texts({"a.txt": text}, encoder=encoder)

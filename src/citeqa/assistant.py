@@ -50,6 +50,21 @@ HEADLINE_ASKED = re.compile(
     re.I,
 )
 
+# Questions about the one document itself, answered from its structure, not searched: its
+# headline ("What is the headline?", "What's the title of this story?") and, for its gist
+# ("What is this article about?", "Summarize the story"), its headline and lead.
+PIECE = r"(?:article|story|text|document|report|piece|page)"
+ASKS_HEADLINE = re.compile(
+    rf"^(?:what(?:'s|\s+is|\s+was|\s+does)|tell\s+me|give\s+me|show\s+me)\s+(?:the|its|this)\s+"
+    rf"(?:{PIECE}'s\s+)?(?:headline|title)(?:\s+of\s+(?:the|this)\s+{PIECE})?(?:\s+say)?\W*$",
+    re.I,
+)
+ASKS_GIST = re.compile(
+    rf"^(?:what(?:'s|\s+is)\s+(?:the|this)\s+{PIECE}\s+about|summari[sz]e\s+(?:the|this)\s+{PIECE}"
+    rf"|what(?:'s|\s+is)\s+the\s+(?:main\s+point|gist)\s+of\s+(?:the|this)\s+{PIECE})\W*$",
+    re.I,
+)
+
 
 class Assistant:
     """Answers questions about a set of documents by quoting them.
@@ -250,6 +265,9 @@ class Assistant:
             )
         if not WORD.search(question):
             raise QuestionError("the question has no words; ask something about the document in words")
+        front = self.front(question)
+        if front:
+            return quoted(question, [(sentence, 1.0) for sentence in front], 1.0, question)
         # "the", "and?": nothing to look for ("Why?" after an answer asks about it); "What
         # happened in 1745?" of documents without 1745: nothing that could answer
         if (not tokens(question) and not (history and ASKING.search(question))) or unknown_number(
@@ -279,6 +297,19 @@ class Assistant:
             if probs[s] >= self.settings.quote_ratio * probs[order[0]]
         ]
         return quoted(question, picks, answerable, searches[-1].text)
+
+    def front(self, question: str) -> list[segment.Sentence]:
+        """What answers a question about the document itself (``ASKS_HEADLINE``, ``ASKS_GIST``)
+        when there is one document: its headline, and for its gist the lead (its first sentence
+        that is neither headline, heading nor caption); [] for any other question, or when the
+        document has none of what is asked."""
+        gist = ASKS_GIST.match(question)
+        if len(self.index.documents) != 1 or not (gist or ASKS_HEADLINE.match(question)):
+            return []
+        marked = list(zip(self.index.sentences, self.headlines, strict=True))
+        front = [s for s, headline in marked if headline]
+        lead = next((s for s, headline in marked if not headline and s.kind in ("title", "text")), None)
+        return front + [lead] if gist and lead else front
 
     def _merge_repeats(self, probs: dict[int, float]) -> tuple[dict[int, float], dict[int, int]]:
         """One entry per sentence text: a sentence repeated elsewhere in the documents is
