@@ -40,9 +40,10 @@ def test_captions_are_searchable(assistant):
     assert "remains of a missile" in answer.citations[0].quote
 
 
-def test_the_headline_is_lifted_when_the_question_asks_about_it(assistant):
-    """A headline has no prior of its own (it often holds the one statement of a fact); a
-    question about it lifts it as much as a heading is lowered."""
+def test_the_headline_is_lowered_when_the_story_says_as_much_and_lifted_when_asked_about(assistant):
+    """A headline gets a heading's prior (-1) only when a candidate of the story holds as much of
+    the question's words (it often holds the one statement of a fact); a question about it lifts
+    it as much."""
     title = assistant.index.sentences[0]
     assert title.kind == "title" and assistant.headlines[0] and assistant.headlines.sum() == 1
     linear = Assistant(assistant.index, Settings(rerank_candidates=0), assistant.encoder)
@@ -54,10 +55,31 @@ def test_the_headline_is_lifted_when_the_question_asks_about_it(assistant):
         return scores[at] - linear.ranker(X)[at]
 
     assert prior_of_title("What does the headline say Putin wants the ministers to do?") == pytest.approx(1.0)
-    assert prior_of_title("What does Putin want the ministers to do?") == pytest.approx(0.0)
+    assert prior_of_title("What does Putin want the ministers to do?") == pytest.approx(-1.0)  # the lead too
+    assert prior_of_title("Whom does Putin call on to start talks?") == pytest.approx(
+        0.0
+    )  # the headline only
     answer = assistant.ask("What does the headline say Putin wants the foreign ministers to do?")
     assert answer.citations[0].quote == title.text
     assert_citations_exact(assistant, answer)
+
+
+def test_a_headline_the_story_repeats_is_quoted_after_it_and_one_it_does_not_first(assistant, encoder):
+    answer = assistant.ask(
+        "What have the calls for a truce achieved?"
+    )  # the headline: "calls for a ceasefire"
+    assert "to no avail" in answer.citations[0].quote
+    assert_citations_exact(assistant, answer)
+    storm = (
+        "Storm Ciara: two dead as 90 mph winds batter Britain\n\n"
+        "Strong winds brought down trees and power lines across the country on Sunday.\n\n"
+        "A man died when a tree fell on his car in Hampshire, police said on Monday.\n\n"
+        "More than 500,000 homes lost power at the height of the storm.\n"
+    )
+    news = Assistant.from_texts({"storm.txt": storm}, encoder=encoder)
+    answer = news.ask("How many people died in Storm Ciara?")  # only the headline says two
+    assert answer.citations[0].quote.startswith("Storm Ciara: two dead")
+    assert_citations_exact(news, answer)
 
 
 @pytest.mark.parametrize(

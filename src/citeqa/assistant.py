@@ -29,7 +29,7 @@ from .errors import (
 from .followup import queries
 from .lexical import WORD, tokens
 from .load import Document, load_path, load_paths
-from .rank import LinearModel, question_features, sentence_features, shipped, softmax
+from .rank import SENTENCE_FEATURES, LinearModel, question_features, sentence_features, shipped, softmax
 from .refuse import contradicts, numbers, time_elsewhere, unknown_number, year_missing
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
@@ -41,9 +41,11 @@ MAX_QUESTION_CHARS = 2000
 ASKING = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.I)
 # Headings repeat what the text below them says and rarely answer; SQuAD, which the ranker
 # learns from, has none, so this prior is set by hand. A headline often holds the one statement
-# of a fact ("Storm Ciara: two dead ..."), so it has none, but it is lifted as much when the
+# of a fact ("Storm Ciara: two dead ..."), so it gets this penalty only when a candidate of the story holds
+# as much of the question's words (the IDF-weighted overlap), and it is lifted as much when the
 # question asks about it: "According to the headline, what ...?"
 HEADING_PENALTY = 1.0
+OVERLAP = SENTENCE_FEATURES.index("overlap")
 HEADLINE_ASKED = re.compile(
     r"\b(?:the|this|its) headline\b|\bheadline (?:of|says|said)\b|\b(?:article|story)'s (?:headline|title)\b"
     r"|\btitle of (?:the|this) (?:article|story|report|piece|page)\b",
@@ -332,8 +334,13 @@ class Assistant:
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
         prior = self.prior[signals.candidates]
+        headline = self.headlines[signals.candidates]
         if HEADLINE_ASKED.search(question):
-            prior = np.where(self.headlines[signals.candidates], HEADING_PENALTY, prior)
+            prior = np.where(headline, HEADING_PENALTY, prior)
+        elif headline.any() and not headline.all():
+            # a headline that holds no more of the question's words than the story does repeats it
+            overlap = X[:, OVERLAP]
+            prior = np.where(headline & (overlap <= overlap[~headline].max()), -HEADING_PENALTY, prior)
         scores = self.ranker(X) + prior
         if not self.settings.rerank_candidates:
             return signals, X, scores, None
