@@ -80,6 +80,16 @@ def test_a_headline_the_story_repeats_is_quoted_after_it_and_one_it_does_not_fir
     answer = news.ask("How many people died in Storm Ciara?")  # only the headline says two
     assert answer.citations[0].quote.startswith("Storm Ciara: two dead")
     assert_citations_exact(news, answer)
+    award = (
+        "Leeds teacher Jane Okafor wins national award\n\n"
+        "A teacher from Leeds has won the national award for science teaching.\n\n"
+        "The prize was given in London on Friday.\n"
+    )
+    news = Assistant.from_texts({"award.txt": award}, encoder=encoder)
+    assert not news.repeated[0]  # the story never names her
+    answer = news.ask("What is the name of the teacher who won the award?")
+    assert any("Jane Okafor" in c.quote for c in answer.citations)
+    assert_citations_exact(news, answer)
 
 
 @pytest.mark.parametrize(

@@ -56,10 +56,16 @@ def test_an_opposite_only_a_neighbour_has_or_a_word_said_in_another_form_does_no
     assert not contradicts(question, sentence, f"{neighbours} {sentence}")
 
 
-def test_first_and_last_contradict_what_the_same_word_follows():
+def test_first_and_last_contradict_what_the_same_word_follows_or_at_the_end():
     sentence = "During the First Sino-Japanese War in 1894, Japan absorbed Taiwan."
     assert contradicts("When was the last Sino-Japanese War?", sentence, sentence)
+    assert contradicts("Who finished first?", "Smith finished last.", "Smith finished last.")
+
+
+def test_an_opposite_in_the_sentence_contradicts_though_a_neighbour_says_the_word():
     assert contradicts("What was its lowest office?", "Its highest office was the governor's.", PASSAGE)
+    sentence = "Smith has bought the company."
+    assert contradicts("Who has sold the company?", sentence, f"Jones sells cars. {sentence}")
 
 
 def test_a_question_that_ranks_otherwise_than_the_passage_contradicts_it():

@@ -196,7 +196,7 @@ def test_the_answerability_features_read_each_score_where_it_belongs(assistant):
     assert row["margin"] != pytest.approx(row["cross_encoder_margin"])
     # the ranking adds the linear score, the logit and the span score with the shipped weights
     weight = shipped().info["combine"]
-    linear = assistant.ranker(X) + assistant.prior[signals.candidates]
+    linear = assistant.ranker(X) + assistant.priors(question, signals.candidates, X)
     expected = (weight["linear"] * linear + weight["cross_encoder"] * reading.logits
                 + weight["span"] * reading.spans)  # fmt: skip
     assert np.allclose(scores, expected) and weight["span"] > 0

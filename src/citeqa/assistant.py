@@ -29,7 +29,16 @@ from .errors import (
 from .followup import queries
 from .lexical import WORD, tokens
 from .load import Document, load_path, load_paths
-from .rank import SENTENCE_FEATURES, LinearModel, question_features, sentence_features, shipped, softmax
+from .rank import (
+    NAME,
+    NUMBER,
+    SENTENCE_FEATURES,
+    LinearModel,
+    question_features,
+    sentence_features,
+    shipped,
+    softmax,
+)
 from .refuse import contradicts, numbers, time_elsewhere, unknown_number, year_missing
 from .rerank import Reading, Reranker
 from .retrieve import Query, Retriever, Signals
@@ -41,9 +50,10 @@ MAX_QUESTION_CHARS = 2000
 ASKING = re.compile(r"\b(who|whom|whose|what|when|where|why|how|which)\b", re.I)
 # Headings repeat what the text below them says and rarely answer; SQuAD, which the ranker
 # learns from, has none, so this prior is set by hand. A headline often holds the one statement
-# of a fact ("Storm Ciara: two dead ..."), so it gets this penalty only when a candidate of the story holds
-# as much of the question's words (the IDF-weighted overlap), and it is lifted as much when the
-# question asks about it: "According to the headline, what ...?"
+# of a fact ("Storm Ciara: two dead ...", "Leeds teacher Jane Okafor wins award"), so it gets
+# this penalty only when the story repeats its names and numbers and a candidate of the story
+# holds as much of the question's words (the IDF-weighted overlap); it is lifted as much when
+# the question asks about it: "According to the headline, what ...?"
 HEADING_PENALTY = 1.0
 OVERLAP = SENTENCE_FEATURES.index("overlap")
 HEADLINE_ASKED = re.compile(
@@ -57,13 +67,13 @@ HEADLINE_ASKED = re.compile(
 # ("What is this article about?", "Summarize the story"), its headline and lead.
 PIECE = r"(?:article|story|text|document|report|piece|page)"
 ASKS_HEADLINE = re.compile(
-    rf"^(?:what(?:'s|\s+is|\s+was|\s+does)|tell\s+me|give\s+me|show\s+me)\s+(?:the|its|this)\s+"
-    rf"(?:{PIECE}'s\s+)?(?:headline|title)(?:\s+of\s+(?:the|this)\s+{PIECE})?(?:\s+say)?\W*$",
+    rf"^(?:what(?:['\u2019]s|\s+is|\s+was|\s+does)|tell\s+me|give\s+me|show\s+me)\s+(?:the|its|this)\s+"
+    rf"(?:{PIECE}['\u2019]s\s+)?(?:headline|title)(?:\s+of\s+(?:the|this)\s+{PIECE})?(?:\s+say)?\W*$",
     re.I,
 )
 ASKS_GIST = re.compile(
-    rf"^(?:what(?:'s|\s+is)\s+(?:the|this)\s+{PIECE}\s+about|summari[sz]e\s+(?:the|this)\s+{PIECE}"
-    rf"|what(?:'s|\s+is)\s+the\s+(?:main\s+point|gist)\s+of\s+(?:the|this)\s+{PIECE})\W*$",
+    rf"^(?:what(?:['\u2019]s|\s+is)\s+(?:the|this)\s+{PIECE}\s+about|summari[sz]e\s+(?:the|this)\s+{PIECE}"
+    rf"|what(?:['\u2019]s|\s+is)\s+the\s+(?:main\s+point|gist)\s+of\s+(?:the|this)\s+{PIECE})\W*$",
     re.I,
 )
 
@@ -90,6 +100,16 @@ class Assistant:
         # a headline: a first paragraph of one sentence (a longer one, as SQuAD's, is text)
         titles = Counter((s.doc_id, s.paragraph) for s in index.sentences if s.kind == "title")
         self.headlines = np.array([titles[s.doc_id, s.paragraph] == 1 for s in index.sentences], dtype=bool)
+        marked = zip(index.sentences, self.headlines, strict=True)
+        self.repeated = np.array([h and self._story_repeats(s) for s, h in marked], dtype=bool)
+
+    def _story_repeats(self, headline: segment.Sentence) -> bool:
+        """Whether the rest of the headline's document has each of its names and numbers (a
+        site's section after " | " aside: "... start talks | World")."""
+        text = self.index.documents[headline.doc_id].text
+        story = text[: headline.start] + text[headline.end :]
+        said = re.sub(r"\s+\|\s+[^|]*$", "", headline.text)
+        return all(word in story for word in [*NAME.findall(said), *NUMBER.findall(said)])
 
     @cached_property
     def ranker(self) -> LinearModel:
@@ -333,15 +353,7 @@ class Assistant:
         cross-encoder reranks, its reading. Reranking keeps only the candidates it read."""
         signals = self.retriever.search(query, vector)
         X = sentence_features(signals, self.retriever, question)
-        prior = self.prior[signals.candidates]
-        headline = self.headlines[signals.candidates]
-        if HEADLINE_ASKED.search(question):
-            prior = np.where(headline, HEADING_PENALTY, prior)
-        elif headline.any() and not headline.all():
-            # a headline that holds no more of the question's words than the story does repeats it
-            overlap = X[:, OVERLAP]
-            prior = np.where(headline & (overlap <= overlap[~headline].max()), -HEADING_PENALTY, prior)
-        scores = self.ranker(X) + prior
+        scores = self.ranker(X) + self.priors(question, signals.candidates, X)
         if not self.settings.rerank_candidates:
             return signals, X, scores, None
         keep = np.argsort(-scores, kind="stable")[: self.settings.rerank_candidates]
@@ -353,6 +365,19 @@ class Assistant:
         combined = (weight["linear"] * scores[keep] + weight["cross_encoder"] * reading.logits
                     + weight.get("span", 0.0) * reading.spans)  # fmt: skip
         return signals.subset(keep), X[keep], combined, reading
+
+    def priors(self, question: str, candidates: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """What is added to the linear score of each of the ``candidates`` (sentence ids, with
+        their features ``X``) for its kind: headings -1, a headline as ``HEADING_PENALTY`` says."""
+        prior = self.prior[candidates]
+        headline = self.headlines[candidates]
+        if HEADLINE_ASKED.search(question):
+            return np.where(headline, HEADING_PENALTY, prior)
+        if headline.any() and not headline.all():
+            overlap = X[:, OVERLAP]
+            repeated = self.repeated[candidates] & (overlap <= overlap[~headline].max())
+            prior = np.where(repeated, -HEADING_PENALTY, prior)
+        return prior
 
     def score(self, question: str, query: Query, vector: np.ndarray):
         """Candidates, their ranking scores and the answerability of the best one."""

@@ -336,9 +336,10 @@ def _lemma(word: str) -> str:
 
 def _inverts(word: str, question: str, sentence: str) -> bool:
     """Whether ``word`` of ``question``, whose opposite ``sentence`` has, inverts it: always,
-    but for "first" and "last", which must be followed by the same word in both."""
-    if word not in ("first", "last"):
-        return True
+    but for "first" and "last", which must end the question or be followed by the same word in
+    both."""
+    if word not in ("first", "last") or re.search(rf"\b{word}\W*$", question, re.I):
+        return True  # "Who finished first?" of "Smith finished last."
     follows = {stem(m.group(2).lower()) for m in FIRST_LAST.finditer(question) if m.group(1).lower() == word}
     return any(
         m.group(1).lower() != word and stem(m.group(2).lower()) in follows
@@ -349,7 +350,7 @@ def _inverts(word: str, question: str, sentence: str) -> bool:
 def contradicts(question: str, sentence: str, passage: str) -> bool:
     """Whether ``question`` inverts what ``sentence`` and ``passage`` (that sentence with its
     neighbours) say: it holds a negation where the sentence has none, the opposite of one of the
-    sentence's words that the passage does not also say in any form ("lowest" for "highest"; not
+    sentence's words that the sentence does not also say in any form ("lowest" for "highest"; not
     "fall" of "profit falls ... costs rise"), one of the passage's words with a negating prefix
     ("unestablished", "non-imperialism"), another ordinal for something it ranks ("Kublai's
     third invasion" for "second invasion") or more of something than it counts ("a debate of 55
@@ -384,7 +385,7 @@ def contradicts(question: str, sentence: str, passage: str) -> bool:
             if len(rest) >= 4 and not name and not as_written and _told_plainly(rest, passage):
                 return True
     said = {w.lower() for w in LETTERS.findall(sentence)}
-    lemmas = {_lemma(w) for w in words}
+    lemmas = {_lemma(w) for w in said}
     for w in {w.lower() for w in LETTERS.findall(question)} - words:
         if OPPOSITE.get(w, set()) & said and _lemma(w) not in lemmas and _inverts(w, question, sentence):
             return True
