@@ -140,16 +140,18 @@ def test_a_question_about_the_article_itself_quotes_its_headline_and_lead(assist
     ],
 )
 def test_other_questions_about_titles_are_searched(assistant, question):
-    assert assistant.front(question) == []
+    assert assistant.about_the_document(question) == []
 
 
 def test_a_question_about_the_article_itself_is_searched_among_several_documents_or_without_headline(encoder):
     text = "The Normans were a people. They came from Normandy.\n\nThey spoke French."
     several = Assistant.from_texts({"a.txt": text, "b.txt": "Rollo led the Vikings."}, encoder=encoder)
-    assert several.front("What is this article about?") == []
+    assert several.about_the_document("What is this article about?") == []
     one = Assistant.from_texts({"a.txt": text}, encoder=encoder)
-    assert one.front("What is the headline?") == []  # two sentences: no headline
-    assert [s.text for s in one.front("What is this article about?")] == ["The Normans were a people."]
+    assert one.about_the_document("What is the headline?") == []  # two sentences: no headline
+    assert [s.text for s in one.about_the_document("What is this article about?")] == [
+        "The Normans were a people."
+    ]
 
 
 def test_a_first_paragraph_of_several_sentences_is_no_headline(encoder):

@@ -66,12 +66,12 @@ HEADLINE_ASKED = re.compile(
 # headline ("What is the headline?", "What's the title of this story?") and, for its gist
 # ("What is this article about?", "Summarize the story"), its headline and lead.
 PIECE = r"(?:article|story|text|document|report|piece|page)"
-ASKS_HEADLINE = re.compile(
+ASKS_FOR_HEADLINE = re.compile(
     rf"^(?:what(?:['\u2019]s|\s+is|\s+was|\s+does)|tell\s+me|give\s+me|show\s+me)\s+(?:the|its|this)\s+"
     rf"(?:{PIECE}['\u2019]s\s+)?(?:headline|title)(?:\s+of\s+(?:the|this)\s+{PIECE})?(?:\s+say)?\W*$",
     re.I,
 )
-ASKS_GIST = re.compile(
+ASKS_FOR_GIST = re.compile(
     rf"^(?:what(?:['\u2019]s|\s+is)\s+(?:the|this)\s+{PIECE}\s+about|summari[sz]e\s+(?:the|this)\s+{PIECE}"
     rf"|what(?:['\u2019]s|\s+is)\s+the\s+(?:main\s+point|gist)\s+of\s+(?:the|this)\s+{PIECE})\W*$",
     re.I,
@@ -287,9 +287,9 @@ class Assistant:
             )
         if not WORD.search(question):
             raise QuestionError("the question has no words; ask something about the document in words")
-        front = self.front(question)
-        if front:
-            return quoted(question, [(sentence, 1.0) for sentence in front], 1.0, question)
+        structural = self.about_the_document(question)
+        if structural:
+            return quoted(question, [(sentence, 1.0) for sentence in structural], 1.0, question)
         # "the", "and?": nothing to look for ("Why?" after an answer asks about it); "What
         # happened in 1745?" of documents without 1745: nothing that could answer
         if (not tokens(question) and not (history and ASKING.search(question))) or unknown_number(
@@ -320,13 +320,13 @@ class Assistant:
         ]
         return quoted(question, picks, answerable, searches[-1].text)
 
-    def front(self, question: str) -> list[segment.Sentence]:
-        """What answers a question about the document itself (``ASKS_HEADLINE``, ``ASKS_GIST``)
+    def about_the_document(self, question: str) -> list[segment.Sentence]:
+        """What answers a question about the document itself (``ASKS_FOR_HEADLINE``, ``ASKS_FOR_GIST``)
         when there is one document: its headline, and for its gist the lead (its first sentence
         that is neither headline, heading nor caption); [] for any other question, or when the
         document has none of what is asked."""
-        gist = ASKS_GIST.match(question)
-        if len(self.index.documents) != 1 or not (gist or ASKS_HEADLINE.match(question)):
+        gist = ASKS_FOR_GIST.match(question)
+        if len(self.index.documents) != 1 or not (gist or ASKS_FOR_HEADLINE.match(question)):
             return []
         marked = list(zip(self.index.sentences, self.headlines, strict=True))
         front = [s for s, headline in marked if headline]

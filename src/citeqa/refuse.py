@@ -3,7 +3,8 @@
 SQuAD 2.0's writers made questions unanswerable by turning what a sentence says: an added "not",
 an opposite ("lowest" for "highest"), another ordinal, count, year, century or month. These
 tests find such a turn between a question and the best sentence with its neighbours (the
-passage), or a number the documents never write. ``Assistant.mismatched`` refuses what they
+passage; for another time or an opposite word, the sentence itself must have it), or a number
+the documents never write. ``Assistant.mismatched`` refuses what they
 flag whatever the answerability model's confidence; they were written from the fit split of
 squad2-dev16.json alone (README, "Quality").
 """
