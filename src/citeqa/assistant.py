@@ -100,16 +100,19 @@ class Assistant:
         # a headline: a first paragraph of one sentence (a longer one, as SQuAD's, is text)
         titles = Counter((s.doc_id, s.paragraph) for s in index.sentences if s.kind == "title")
         self.headlines = np.array([titles[s.doc_id, s.paragraph] == 1 for s in index.sentences], dtype=bool)
-        marked = zip(index.sentences, self.headlines, strict=True)
-        self.repeated = np.array([h and self._story_repeats(s) for s, h in marked], dtype=bool)
 
-    def _story_repeats(self, headline: segment.Sentence) -> bool:
-        """Whether the rest of the headline's document has each of its names and numbers (a
-        site's section after " | " aside: "... start talks | World")."""
-        text = self.index.documents[headline.doc_id].text
-        story = text[: headline.start] + text[headline.end :]
-        said = re.sub(r"\s+\|\s+[^|]*$", "", headline.text)
-        return all(word in story for word in [*NAME.findall(said), *NUMBER.findall(said)])
+    @cached_property
+    def repeated(self) -> np.ndarray:
+        """Which sentences are headlines whose names and numbers the rest of their document all
+        has (a site's section after " | " aside: "... start talks | World")."""
+        repeated = np.zeros(len(self.index.sentences), dtype=bool)
+        for s in np.flatnonzero(self.headlines):
+            headline = self.index.sentences[s]
+            text = self.index.documents[headline.doc_id].text
+            said = re.sub(r"\s+\|\s+[^|]*$", "", headline.text)
+            words = [*NAME.findall(said), *NUMBER.findall(said)]
+            repeated[s] = all(w in text[: headline.start] or w in text[headline.end :] for w in words)
+        return repeated
 
     @cached_property
     def ranker(self) -> LinearModel:
