@@ -45,6 +45,7 @@ def test_a_negated_question_contradicts_a_sentence_without_negation_beside_one_w
             "It will close its bakery plant.",
         ),
         ("What was its lowest office?", "He signed the charter.", "Its highest office was the governor's."),
+        ("Who will leave the team?", "Smith will join the team in May, after Jones left it.", ""),
         # "first" and "last" as when, not as which
         ("When did Harriers last win the cup?", "Harriers won the cup for the first time since 1996.", ""),
         ("When did the bridge first open to traffic?", "The bridge was last renovated in 2004.", ""),

@@ -55,7 +55,7 @@ OPPOSITES = [
 # beside "costs rise", nor "How much did revenue rise?" of "Revenue rose".
 IRREGULAR = dict(pair.split(":") for pair in (
     "rose:rise risen:rise fell:fall fallen:fall gave:give given:give took:take taken:take won:win "
-    "lost:lose began:begin begun:begin bought:buy sold:sell forbade:forbid forbidden:forbid"
+    "lost:lose began:begin begun:begin bought:buy sold:sell forbade:forbid forbidden:forbid left:leave"
 ).split())  # fmt: skip
 # "first" and "last" also say when ("When did they last win?", "It opened first"): they invert
 # only what the same word follows ("the last Sino-Japanese War" of "the First Sino-Japanese War").
