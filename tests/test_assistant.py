@@ -154,6 +154,14 @@ def test_a_question_about_the_article_itself_is_searched_among_several_documents
     ]
 
 
+def test_the_report_a_document_tells_of_is_searched_not_taken_for_the_document(encoder):
+    text = "River unsafe, council says\n\nThe council published a report on Monday. It found it unsafe."
+    assistant = Assistant.from_texts({"a.txt": text}, encoder=encoder)
+    assert assistant.about_the_document("What is the report about?") == []
+    for question in ("What is this report about?", "What is the article about?", "What is the headline?"):
+        assert assistant.about_the_document(question)[0].text == "River unsafe, council says"
+
+
 def test_a_first_paragraph_of_several_sentences_is_no_headline(encoder):
     text = "Lighthouses guide ships. They stand on coasts.\n\nMost are automated now."
     assistant = Assistant.from_texts({"a.txt": text}, encoder=encoder)

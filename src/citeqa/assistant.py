@@ -76,6 +76,9 @@ ASKS_FOR_GIST = re.compile(
     rf"|what(?:['\u2019]s|\s+is)\s+the\s+(?:main\s+point|gist)\s+of\s+(?:the|this)\s+{PIECE})\W*$",
     re.I,
 )
+# "the report", "the text" of a document that tells of one asks of that, not of the document (an
+# article or a story is the document: "read more at the end of the story").
+ELSEWHERE = re.compile(r"\bthe\s+(text|document|report|piece|page)\b", re.I)
 
 
 class Assistant:
@@ -327,10 +330,14 @@ class Assistant:
         """What answers a question about the document itself (``ASKS_FOR_HEADLINE``, ``ASKS_FOR_GIST``)
         when there is one document: its headline, and for its gist the lead (its first sentence
         that is neither headline, heading nor caption); [] for any other question, or when the
-        document has none of what is asked."""
+        document has none of what is asked, or tells of the report, text, page ... asked about
+        (``ELSEWHERE``)."""
         gist = ASKS_FOR_GIST.match(question)
         if len(self.index.documents) != 1 or not (gist or ASKS_FOR_HEADLINE.match(question)):
             return []
+        named = ELSEWHERE.search(question)
+        if named and re.search(rf"\b{named.group(1)}s?\b", self.documents[0].text, re.I):
+            return []  # "What is the report about?" of a story about a report
         marked = list(zip(self.index.sentences, self.headlines, strict=True))
         front = [s for s, headline in marked if headline]
         lead = next((s for s, headline in marked if not headline and s.kind in ("title", "text")), None)
