@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 
 from citeqa import Assistant
 from citeqa.eval import Article, hit_rank, load_squad
-from citeqa.rank import sentence_features
+from citeqa.rank import LinearModel, sentence_features
 from citeqa.retrieve import make_query
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
@@ -70,6 +70,33 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
         return nll.mean() + 0.5 * l2 * w @ w, grad
 
     return minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B").x
+
+
+class Logistic:
+    """``fit_logistic`` over standardised features, with sklearn's interface."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Logistic:
+        self.mean, self.scale = standardizer(X)
+        self.w = fit_logistic((X - self.mean) / self.scale, y.astype(float))
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = 1 / (1 + np.exp(-((X - self.mean) / self.scale) @ self.w))
+        return np.column_stack([1 - p, p])
+
+    def linear(self, features: tuple[str, ...]) -> LinearModel:
+        """As citeqa reads it (``citeqa.rank.LinearModel``)."""
+        return LinearModel(features, self.w, self.mean, self.scale)
+
+
+def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The probability of each row from a model (``make()``, sklearn's interface) fitted
+    without its group: how it would score a new article."""
+    scores = np.zeros(len(y))
+    for g in np.unique(groups):
+        held = groups == g
+        scores[held] = make().fit(X[~held], y[~held]).predict_proba(X[held])[:, 1]
+    return scores
 
 
 def log(msg: str) -> None:

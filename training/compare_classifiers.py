@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from common import SHARED, fit_logistic, log, question_rows, standardizer
+from common import SHARED, Logistic, log, out_of_fold, question_rows
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -25,20 +25,6 @@ from sklearn.preprocessing import StandardScaler
 from citeqa.eval import load_squad
 from citeqa.rank import question_features
 from citeqa.settings import Settings
-
-
-class Logistic:
-    """The shipped model's fit (training/common.py), with sklearn's interface."""
-
-    def fit(self, X, y):
-        self.mean, self.scale = standardizer(X)
-        self.w = fit_logistic((X - self.mean) / self.scale, y.astype(float))
-        return self
-
-    def predict_proba(self, X):
-        p = 1 / (1 + np.exp(-((X - self.mean) / self.scale) @ self.w))
-        return np.column_stack([1 - p, p])
-
 
 MODELS = {
     "logistic": Logistic,
@@ -74,12 +60,9 @@ def main() -> None:
     X, y, group = features(articles[0::2])
     RX, ry, _ = features(articles[1::2])
     for name, make in MODELS.items():
-        out_of_fold = np.zeros(len(y))
-        for k in np.unique(group):
-            model = make().fit(X[group != k], y[group != k])
-            out_of_fold[group == k] = model.predict_proba(X[group == k])[:, 1]
-        threshold = np.quantile(out_of_fold[y], 0.10)
-        caught = (out_of_fold[~y] < threshold).mean()
+        held_out = out_of_fold(make, X, y, group)
+        threshold = np.quantile(held_out[y], 0.10)
+        caught = (held_out[~y] < threshold).mean()
         report = make().fit(X, y).predict_proba(RX)[:, 1]
         print(f"{name}: fit split, out of fold, {caught:.3f} at 0.100; report split "
               f"{(report[~ry] < threshold).mean():.3f} at {(report[ry] < threshold).mean():.3f}")  # fmt: skip

@@ -49,25 +49,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import SEED, SHARED, fit_logistic, log, question_rows, standardizer
+from common import SEED, SHARED, Logistic, log, out_of_fold, question_rows
 
 from citeqa.eval import load_squad, threshold_for
-from citeqa.rank import FEATURES, LinearModel, question_features
+from citeqa.rank import FEATURES, question_features
 from citeqa.refuse import unknown_number
 from citeqa.rerank import shipped
 from citeqa.settings import MODELS, Settings, answerability_model
 
 # The default threshold refuses at most this share of the fit split's answerable questions.
 DEFAULT_FALSE_ABSTENTION = 0.02
-
-
-def fitted(X: np.ndarray, y: np.ndarray, features) -> LinearModel:
-    mean, scale = standardizer(X)
-    return LinearModel(features, fit_logistic((X - mean) / scale, y.astype(float)), mean, scale)
-
-
-def probability(model: LinearModel, X: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-model(X)))
 
 
 def fit(articles, reranked: bool, started: float) -> None:
@@ -83,21 +74,18 @@ def fit(articles, reranked: bool, started: float) -> None:
         log(f"{article.title}: {len(rows)} questions, {time.time() - started:.0f} s")
     X, y, groups = np.array(rows), np.array(labels), np.array(groups)
     name = answerability_model(reranked)
-    model = fitted(X, y, FEATURES[name])
+    logistic = Logistic().fit(X, y)
+    model = logistic.linear(FEATURES[name])
     # as Assistant.ask: a question its best sentence cannot answer (Assistant.mismatched), or
     # about a number the article lacks, is refused at any threshold
     for what, caught in (("ask about a number the article lacks", unknown),
                          ("are refused so or do not match their best passage", refused)):  # fmt: skip
         log(f"  {sum(caught)} questions {what}, {np.mean(~y[caught]):.3f} unanswerable")
-    alone = probability(model, X)
+    alone = logistic.predict_proba(X)[:, 1]
     confidence = np.where(refused, 0.0, alone)
     # A check on how the thresholds carry to new articles: each article scored by a model fitted
     # without it (out of fold). Chosen so, they would be lower (see the README).
-    held_out = np.zeros(len(y))
-    for title in np.unique(groups):
-        held = groups == title
-        held_out[held] = probability(fitted(X[~held], y[~held], FEATURES[name]), X[held])
-    held_out = np.where(refused, 0.0, held_out)
+    held_out = np.where(refused, 0.0, out_of_fold(Logistic, X, y, groups))
     curve = {}
     for fa in (0.02, 0.05, 0.10, 0.20):
         t = threshold_for(confidence, y, fa)

@@ -65,7 +65,9 @@ HEADLINE_ASKED = re.compile(
 # Questions about the one document itself, answered from its structure, not searched: its
 # headline ("What is the headline?", "What's the title of this story?") and, for its gist
 # ("What is this article about?", "Summarize the story"), its headline and lead.
-PIECE = r"(?:article|story|text|document|report|piece|page)"
+# "text", "report", ... may also name something the document tells of (``ELSEWHERE``)
+OTHER_PIECES = r"text|document|report|piece|page"
+PIECE = rf"(?:article|story|{OTHER_PIECES})"
 ASKS_FOR_HEADLINE = re.compile(
     rf"^(?:what(?:['\u2019]s|\s+is|\s+was|\s+does)|tell\s+me|give\s+me|show\s+me)\s+(?:the|its|this)\s+"
     rf"(?:{PIECE}['\u2019]s\s+)?(?:headline|title)(?:\s+of\s+(?:the|this)\s+{PIECE})?(?:\s+say)?\W*$",
@@ -78,7 +80,7 @@ ASKS_FOR_GIST = re.compile(
 )
 # "the report", "the text" of a document that tells of one asks of that, not of the document (an
 # article or a story is the document: "read more at the end of the story").
-ELSEWHERE = re.compile(r"\bthe\s+(text|document|report|piece|page)\b", re.I)
+ELSEWHERE = re.compile(rf"\bthe\s+({OTHER_PIECES})\b", re.I)
 
 
 class Assistant:
