@@ -340,6 +340,8 @@ def main() -> None:
                         help="second stage: go on from the shipped model, with the first half of the "
                              "fit split (unanswerable questions too) and --replay SQuADShifts")  # fmt: skip
     parser.add_argument("--replay", type=int, default=1500, help="SQuADShifts groups in the second stage")
+    parser.add_argument("--layers", type=int, default=None,
+                        help="keep the base model's first N layers (tried, not shipped)")  # fmt: skip
     args = parser.parse_args()
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -376,7 +378,8 @@ def main() -> None:
         made = synthetic_unanswerable(train_rows, args.synthetic, rng)
         log(f"{len(data)} groups of 1 answer + {NEGATIVES} hard negatives, {len(made)} made unanswerable")
         data = data + made
-        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
+        layers = {"num_hidden_layers": args.layers} if args.layers else {}
+        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, **layers)
     span = torch.nn.Linear(model.config.hidden_size, 2)
     if args.unanswerable and "span.weight" in (shipped := load_file(RERANKER / "model.safetensors")):
         span.load_state_dict({k: shipped[f"span.{k}"].float() for k in ("weight", "bias")})
